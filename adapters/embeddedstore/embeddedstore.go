@@ -1,0 +1,80 @@
+// Package embeddedstore runs FerretDB v1 inside the txsync process: a MongoDB-compatible
+// server over SQLite files in a local folder, so txsync runs without a separate database.
+package embeddedstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Store is a running embedded store.
+type Store struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start runs the store on the SQLite files in dir, which it creates when missing, and
+// listens on addr ("127.0.0.1:0" picks a free port). It returns once the store accepts
+// connections. Stop it with Stop.
+func Start(ctx context.Context, dir, addr string, logger *slog.Logger) (*Store, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store address %q: %w", addr, err)
+	}
+	if host == "" {
+		return nil, fmt.Errorf("embedded store address %q: the host is missing", addr)
+	}
+
+	sqliteDir := filepath.Join(dir, "sqlite")
+	if err := os.MkdirAll(sqliteDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create embedded store folder: %w", err)
+	}
+	abs, err := filepath.Abs(sqliteDir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store folder %s: %w", sqliteDir, err)
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded store: %w", err)
+	}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Store{uri: f.MongoDBURI(), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		if err := f.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("embedded store stopped", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+// URI returns the MongoDB connection string of the store.
+func (s *Store) URI() string {
+	return s.uri
+}
+
+// Stop closes the listener and the SQLite files, waiting until both are closed or ctx ends.
+func (s *Store) Stop(ctx context.Context) error {
+	s.cancel()
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop embedded store: %w", ctx.Err())
+	}
+}

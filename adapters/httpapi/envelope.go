@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/partner"
+	"github.com/txsync/txsync/domain/purchase"
+)
+
+// status is the envelope's status object. Code is the HTTP status as a string, as the
+// original partner API shows it.
+type status struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// envelope is the body of every partner API response.
+type envelope struct {
+	Status    status                `json:"status"`
+	Result    any                   `json:"result,omitempty"`
+	Errors    []purchase.FieldError `json:"errors,omitempty"`
+	RequestID string                `json:"request_id,omitempty"`
+}
+
+func sendSuccess(c *fiber.Ctx, result any) error {
+	return c.Status(fiber.StatusOK).JSON(envelope{
+		Status: status{Code: "200", Message: "success"},
+		Result: result,
+	})
+}
+
+// sendError writes the envelope of a failed request. code is the HTTP status and fields
+// the field errors, if any.
+func sendError(c *fiber.Ctx, code int, message string, fields []purchase.FieldError) error {
+	return c.Status(code).JSON(envelope{
+		Status:    status{Code: strconv.Itoa(code), Message: message},
+		Errors:    fields,
+		RequestID: requestID(c),
+	})
+}
+
+// retryAfterSeconds is what a 503 asks partners to wait before retrying.
+const retryAfterSeconds = "1"
+
+// errorHandler maps every error a handler or Fiber returns to its status and envelope. It
+// is the only place that knows which error means which HTTP status.
+func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var (
+			invalid  *purchase.ValidationError
+			conflict *application.ConflictError
+			fiberErr *fiber.Error
+		)
+		switch {
+		case errors.As(err, &invalid):
+			return sendError(c, fiber.StatusBadRequest, "invalid request", invalid.Fields)
+
+		case errors.As(err, &conflict):
+			fields := make([]purchase.FieldError, len(conflict.Fields))
+			for i, f := range conflict.Fields {
+				fields[i] = purchase.FieldError{Field: f, Reason: "differs from the recorded purchase"}
+			}
+			return sendError(c, fiber.StatusConflict,
+				"transaction_id was already recorded with different content", fields)
+
+		case errors.Is(err, partner.ErrInvalidToken):
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
+			return sendError(c, fiber.StatusUnauthorized, authMessage(err), nil)
+
+		case errors.Is(err, partner.ErrClientDisabled):
+			return sendError(c, fiber.StatusForbidden, "the client is disabled", nil)
+
+		case errors.Is(err, application.ErrStoreUnavailable),
+			errors.Is(err, context.DeadlineExceeded):
+			logger.Warn("store unavailable", requestAttrs(c, err)...)
+			c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+			return sendError(c, fiber.StatusServiceUnavailable,
+				"the store is unavailable, retry later", nil)
+
+		case errors.As(err, &fiberErr):
+			return sendFiberError(c, fiberErr)
+		}
+
+		logger.Error("request failed", requestAttrs(c, err)...)
+		return sendError(c, fiber.StatusInternalServerError,
+			"internal error, quote the request id when you report it", nil)
+	}
+}
+
+// sendFiberError writes the envelope of an error Fiber itself raised: unknown route, wrong
+// method, oversized body and the like.
+func sendFiberError(c *fiber.Ctx, err *fiber.Error) error {
+	switch err.Code {
+	case fiber.StatusNotFound:
+		return sendError(c, err.Code, "no such endpoint: "+c.Method()+" "+c.Path(), nil)
+	case fiber.StatusMethodNotAllowed:
+		c.Set(fiber.HeaderAllow, allowedMethods(c))
+		return sendError(c, err.Code, "method "+c.Method()+" is not allowed here", nil)
+	case fiber.StatusRequestEntityTooLarge:
+		return sendError(c, err.Code, "the request body is larger than 64 KiB", nil)
+	}
+	return sendError(c, err.Code, err.Message, nil)
+}
+
+// allowedMethods lists the methods the app routes for the request's path, for the Allow
+// header of a 405.
+func allowedMethods(c *fiber.Ctx) string {
+	allowed := ""
+	for _, route := range c.App().GetRoutes(true) {
+		if route.Path != c.Path() {
+			continue
+		}
+		if allowed != "" {
+			allowed += ", "
+		}
+		allowed += route.Method
+	}
+	return allowed
+}
+
+func authMessage(err error) string {
+	if errors.Is(err, errMissingToken) {
+		return "the Authorization header must carry a bearer access token"
+	}
+	return "the access token is invalid or expired, get a new one"
+}

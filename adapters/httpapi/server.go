@@ -1,0 +1,133 @@
+// Package httpapi serves txsync's partner API and its admin API over HTTP with Fiber.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/google/uuid"
+
+	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/partner"
+	"github.com/txsync/txsync/domain/purchase"
+)
+
+// maxBodyBytes is the largest request body the partner API reads.
+const maxBodyBytes = 64 << 10
+
+// Recorder records purchases.
+type Recorder interface {
+	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
+}
+
+// Authenticator checks access tokens and issues them.
+type Authenticator interface {
+	Authenticate(token string) (partner.Principal, error)
+	IssueToken(ctx context.Context, clientID, secret string) (application.Token, error)
+}
+
+// Pinger checks that the store answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config holds what the partner API needs.
+type Config struct {
+	Recorder Recorder
+	Access   Authenticator
+	Store    Pinger
+	Clock    application.Clock
+	Logger   *slog.Logger
+	// Location is the merchants' time zone, in which purchase times without an offset are read.
+	Location *time.Location
+	// StoreTimeout bounds the store work of one request; past it the request gets a 503.
+	StoreTimeout time.Duration
+	// ReadTimeout bounds reading one request, headers and body, so slow clients cannot hold
+	// connections open.
+	ReadTimeout time.Duration
+}
+
+// NewPartnerAPI returns the Fiber app of the partner API.
+func NewPartnerAPI(cfg Config) *fiber.App {
+	app := newApp(cfg.Logger, cfg.ReadTimeout)
+	h := &handlers{cfg: cfg}
+
+	app.Post("/tp/services/transaction", h.authenticate, h.recordTransaction)
+	app.Post("/tp/oauth/token", h.issueToken)
+	app.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	app.Get("/readyz", h.ready)
+	return app
+}
+
+// newApp returns a Fiber app with the settings and middleware both APIs share: the
+// envelope error handler, request ids, panic recovery and one log line per request.
+func newApp(logger *slog.Logger, readTimeout time.Duration) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "txsync",
+		BodyLimit:             maxBodyBytes,
+		ReadTimeout:           readTimeout,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(logger),
+	})
+	app.Use(dropInvalidRequestID)
+	app.Use(requestid.New(requestid.Config{Generator: uuid.NewString}))
+	app.Use(accessLog(logger))
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(logger)}))
+	return app
+}
+
+type handlers struct {
+	cfg Config
+}
+
+// purchaseResult is the result object of a recorded purchase. Partners know only
+// transaction_id; the other members are additions they may ignore.
+type purchaseResult struct {
+	TransactionID int64  `json:"transaction_id"`
+	CustomerID    string `json:"customer_id"`
+	Replayed      bool   `json:"replayed"`
+}
+
+func (h *handlers) recordTransaction(c *fiber.Ctx) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	now := h.cfg.Clock.Now()
+	details, err := decodePurchase(c.Body(), h.cfg.Location, now)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithTimeout(c.UserContext(), h.cfg.StoreTimeout)
+	defer cancel()
+	recorded, err := h.cfg.Recorder.Record(ctx, principal(c), details)
+	if err != nil {
+		return err
+	}
+
+	if recorded.Replayed {
+		c.Set("Idempotent-Replayed", "true")
+	}
+	return sendSuccess(c, purchaseResult{
+		TransactionID: recorded.PlatformID,
+		CustomerID:    recorded.CustomerID.String(),
+		Replayed:      recorded.Replayed,
+	})
+}
+
+func (h *handlers) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), h.cfg.StoreTimeout)
+	defer cancel()
+	if err := h.cfg.Store.Ping(ctx); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}

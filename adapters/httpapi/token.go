@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"errors"
+	"mime"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/txsync/txsync/domain/partner"
+)
+
+// tokenResponse is a successful token response (RFC 6749 section 5.1).
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+// oauthError is an error response of the token endpoint (RFC 6749 section 5.2).
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// issueToken implements the client credentials grant (RFC 6749 section 4.4). The client
+// authenticates with HTTP Basic or with client_id and client_secret form fields.
+func (h *handlers) issueToken(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderPragma, "no-cache")
+
+	mediaType, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mediaType != fiber.MIMEApplicationForm {
+		return sendOAuthError(c, fiber.StatusBadRequest, "invalid_request",
+			"the body must be application/x-www-form-urlencoded")
+	}
+	if grant := c.FormValue("grant_type"); grant != "client_credentials" {
+		if grant == "" {
+			return sendOAuthError(c, fiber.StatusBadRequest, "invalid_request", "grant_type is required")
+		}
+		return sendOAuthError(c, fiber.StatusBadRequest, "unsupported_grant_type",
+			"only grant_type=client_credentials is supported")
+	}
+
+	clientID, secret, basic := basicAuth(c)
+	if !basic {
+		clientID, secret = c.FormValue("client_id"), c.FormValue("client_secret")
+	}
+	if clientID == "" || secret == "" {
+		return sendOAuthError(c, fiber.StatusUnauthorized, "invalid_client",
+			"client credentials are required, as HTTP Basic or as client_id and client_secret")
+	}
+
+	token, err := h.cfg.Access.IssueToken(c.UserContext(), clientID, secret)
+	switch {
+	case errors.Is(err, partner.ErrInvalidSecret), errors.Is(err, partner.ErrClientDisabled):
+		if basic {
+			c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="txsync"`)
+		}
+		return sendOAuthError(c, fiber.StatusUnauthorized, "invalid_client",
+			"the client id or secret is wrong, or the client is disabled")
+	case err != nil:
+		return err
+	}
+
+	return c.JSON(tokenResponse{
+		AccessToken: token.Value,
+		TokenType:   "bearer",
+		ExpiresIn:   int64(token.ExpiresIn.Seconds()),
+	})
+}
+
+func sendOAuthError(c *fiber.Ctx, code int, kind, description string) error {
+	return c.Status(code).JSON(oauthError{Error: kind, Description: description})
+}
+
+// basicAuth returns the credentials of an HTTP Basic Authorization header (RFC 7617).
+// Client ids and secrets txsync issues contain no characters that RFC 6749 would have
+// form-encoded, so they are used as they are.
+func basicAuth(c *fiber.Ctx) (user, password string, ok bool) {
+	scheme, encoded, found := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !found || !strings.EqualFold(scheme, "basic") {
+		return "", "", false
+	}
+	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	if err != nil {
+		return "", "", false
+	}
+	return strings.Cut(string(decoded), ":")
+}

@@ -1,0 +1,83 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/customer"
+)
+
+// customerDocument is how a customer is stored. Its profile is not stored here: it is
+// derived from the customer's purchases when read, so recording a purchase never has to
+// update the customer.
+type customerDocument struct {
+	ID             string    `bson:"_id"`
+	MerchantID     string    `bson:"merchant_id"`
+	IdentifierType int       `bson:"identifier_type"`
+	Identifier     string    `bson:"identifier"`
+	CreatedAt      time.Time `bson:"created_at"`
+}
+
+// Customers stores customers. It implements application.CustomerRepository.
+type Customers struct {
+	collection *mongo.Collection
+}
+
+// Customers returns the customer repository.
+func (s *Store) Customers() *Customers {
+	return &Customers{collection: s.db.Collection(customersCollection)}
+}
+
+// Create stores c and reports whether it was new. An existing customer is left as it is.
+func (c *Customers) Create(ctx context.Context, cust customer.Customer) (bool, error) {
+	doc := customerDocument{
+		ID:             cust.ID.String(),
+		MerchantID:     cust.MerchantID,
+		IdentifierType: int(cust.Identifier.Type),
+		Identifier:     cust.Identifier.Value,
+		CreatedAt:      cust.CreatedAt,
+	}
+	_, err := c.collection.InsertOne(ctx, doc)
+	err = translate(err)
+	if errors.Is(err, application.ErrDuplicate) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert customer: %w", err)
+	}
+	return true, nil
+}
+
+// Find returns the customer with id, or application.ErrNotFound.
+func (c *Customers) Find(ctx context.Context, id uuid.UUID) (customer.Customer, error) {
+	var doc customerDocument
+	err := c.collection.FindOne(ctx, bson.D{{Key: "_id", Value: id.String()}}).Decode(&doc)
+	if err != nil {
+		return customer.Customer{}, fmt.Errorf("find customer %s: %w", id, translate(err))
+	}
+	return customer.Customer{
+		ID:         id,
+		MerchantID: doc.MerchantID,
+		Identifier: customer.Identifier{
+			Type:  customer.IdentifierType(doc.IdentifierType),
+			Value: doc.Identifier,
+		},
+		CreatedAt: doc.CreatedAt.UTC(),
+	}, nil
+}
+
+// Count returns how many customers merchantID has.
+func (c *Customers) Count(ctx context.Context, merchantID string) (int64, error) {
+	n, err := c.collection.CountDocuments(ctx, bson.D{{Key: "merchant_id", Value: merchantID}})
+	if err != nil {
+		return 0, fmt.Errorf("count customers of merchant %s: %w", merchantID, translate(err))
+	}
+	return n, nil
+}

@@ -1,0 +1,95 @@
+// Package mongostore implements txsync's repositories on MongoDB, or on any server that
+// speaks its wire protocol (the embedded FerretDB store), through the official driver.
+//
+// Every write uses majority write concern with journaling, so a write the driver reports
+// done survives a crash of the server, and of a replica set's primary.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/txsync/txsync/application"
+)
+
+// Collection names.
+const (
+	transactionsCollection = "transactions"
+	customersCollection    = "customers"
+	clientsCollection      = "clients"
+	countersCollection     = "counters"
+	settingsCollection     = "settings"
+)
+
+// Options tune the connection to the store.
+type Options struct {
+	// Database is the name of the database txsync uses.
+	Database string
+	// Timeout bounds how long the driver waits to find a reachable server, so requests fail
+	// fast with application.ErrStoreUnavailable while the store is down.
+	Timeout time.Duration
+}
+
+// Store is a connection to the store and the repositories built on it.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+}
+
+// Connect opens a connection pool to uri. It does not wait for the store to be reachable.
+func Connect(uri string, opts Options) (*Store, error) {
+	clientOpts := options.Client().
+		ApplyURI(uri).
+		SetServerSelectionTimeout(opts.Timeout).
+		SetConnectTimeout(opts.Timeout).
+		SetWriteConcern(writeconcern.Majority())
+	clientOpts.WriteConcern.Journal = new(true)
+
+	client, err := mongo.Connect(clientOpts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to store: %w", err)
+	}
+	return &Store{client: client, db: client.Database(opts.Database)}, nil
+}
+
+// Close closes the connection pool, waiting for operations in flight until ctx ends.
+func (s *Store) Close(ctx context.Context) error {
+	return s.client.Disconnect(ctx)
+}
+
+// Ping checks that the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return translate(s.client.Ping(ctx, nil))
+}
+
+// Drop deletes the database with all its data. Tests use it to clean up.
+func (s *Store) Drop(ctx context.Context) error {
+	return translate(s.db.Drop(ctx))
+}
+
+// translate maps driver errors to the application's: duplicate keys to ErrDuplicate, a
+// missing document to ErrNotFound and an unreachable or slow store to ErrStoreUnavailable.
+// The driver's error stays in the chain for logs.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case mongo.IsDuplicateKeyError(err):
+		return fmt.Errorf("%w: %w", application.ErrDuplicate, err)
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return fmt.Errorf("%w: %w", application.ErrNotFound, err)
+	case mongo.IsTimeout(err),
+		mongo.IsNetworkError(err),
+		errors.As(err, new(topology.ServerSelectionError)):
+		return fmt.Errorf("%w: %w", application.ErrStoreUnavailable, err)
+	default:
+		return err
+	}
+}

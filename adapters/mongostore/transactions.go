@@ -1,0 +1,169 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/txsync/txsync/domain/customer"
+	"github.com/txsync/txsync/domain/purchase"
+)
+
+// transactionDocument is how a purchase is stored. The _id joins the client id and the
+// partner's transaction id, so a second insert of one purchase fails with a duplicate key
+// error, whichever instance sends it. Client ids are UUIDs and never contain the separator.
+type transactionDocument struct {
+	ID             string     `bson:"_id"`
+	PlatformID     int64      `bson:"platform_id"`
+	MerchantID     string     `bson:"merchant_id"`
+	ClientID       string     `bson:"client_id"`
+	TransactionID  string     `bson:"transaction_id"`
+	CustomerID     string     `bson:"customer_id"`
+	IdentifierType int        `bson:"identifier_type"`
+	Identifier     string     `bson:"identifier"`
+	PurchaseTime   *time.Time `bson:"purchase_time,omitempty"`
+	ReceivedAt     time.Time  `bson:"received_at"`
+	Amount         int64      `bson:"purchase_amount_fen"`
+	CouponAmount   int64      `bson:"coupon_amount_fen"`
+	WxCouponAmount int64      `bson:"wx_coupon_amount_fen"`
+	CouponDetailID int64      `bson:"coupon_detail_id,omitempty"`
+	Gender         *int       `bson:"gender,omitempty"`
+	NickName       *string    `bson:"customer_nick_name,omitempty"`
+	Country        *string    `bson:"customer_country,omitempty"`
+	Province       *string    `bson:"customer_province,omitempty"`
+	City           *string    `bson:"customer_city,omitempty"`
+}
+
+func transactionKey(clientID, transactionID string) string {
+	return clientID + "/" + transactionID
+}
+
+func newTransactionDocument(p purchase.Purchase) transactionDocument {
+	doc := transactionDocument{
+		ID:             transactionKey(p.ClientID, p.TransactionID),
+		PlatformID:     p.PlatformID,
+		MerchantID:     p.MerchantID,
+		ClientID:       p.ClientID,
+		TransactionID:  p.TransactionID,
+		CustomerID:     p.CustomerID.String(),
+		IdentifierType: int(p.Customer.Type),
+		Identifier:     p.Customer.Value,
+		ReceivedAt:     p.ReceivedAt,
+		Amount:         int64(p.Amount),
+		CouponAmount:   int64(p.CouponAmount),
+		WxCouponAmount: int64(p.WxCouponAmount),
+		CouponDetailID: p.CouponDetailID,
+		NickName:       p.Profile.NickName,
+		Country:        p.Profile.Country,
+		Province:       p.Profile.Province,
+		City:           p.Profile.City,
+	}
+	if !p.PurchaseTime.IsZero() {
+		doc.PurchaseTime = &p.PurchaseTime
+	}
+	if g := p.Profile.Gender; g != nil {
+		doc.Gender = new(int(*g))
+	}
+	return doc
+}
+
+// purchase rebuilds the purchase a document stores. It is the one place where stored data
+// becomes a domain value without the parsing rules: what was stored passed them once.
+func (d transactionDocument) purchase() (purchase.Purchase, error) {
+	customerID, err := uuid.Parse(d.CustomerID)
+	if err != nil {
+		return purchase.Purchase{}, fmt.Errorf("transaction %s: customer id: %w", d.ID, err)
+	}
+	p := purchase.Purchase{
+		Details: purchase.Details{
+			TransactionID: d.TransactionID,
+			Customer: customer.Identifier{
+				Type:  customer.IdentifierType(d.IdentifierType),
+				Value: d.Identifier,
+			},
+			Amount:         purchase.Money(d.Amount),
+			CouponAmount:   purchase.Money(d.CouponAmount),
+			WxCouponAmount: purchase.Money(d.WxCouponAmount),
+			CouponDetailID: d.CouponDetailID,
+			Profile: customer.Profile{
+				NickName: d.NickName,
+				Country:  d.Country,
+				Province: d.Province,
+				City:     d.City,
+			},
+		},
+		PlatformID: d.PlatformID,
+		ClientID:   d.ClientID,
+		MerchantID: d.MerchantID,
+		CustomerID: customerID,
+		ReceivedAt: d.ReceivedAt.UTC(),
+	}
+	if d.PurchaseTime != nil {
+		p.PurchaseTime = d.PurchaseTime.UTC()
+	}
+	if d.Gender != nil {
+		p.Profile.Gender = new(customer.Gender(*d.Gender))
+	}
+	return p, nil
+}
+
+// Transactions stores purchases. It implements application.TransactionRepository.
+type Transactions struct {
+	collection *mongo.Collection
+}
+
+// Transactions returns the purchase repository.
+func (s *Store) Transactions() *Transactions {
+	return &Transactions{collection: s.db.Collection(transactionsCollection)}
+}
+
+// Insert stores p, or returns application.ErrDuplicate when its client already recorded its
+// transaction id.
+func (t *Transactions) Insert(ctx context.Context, p purchase.Purchase) error {
+	if _, err := t.collection.InsertOne(ctx, newTransactionDocument(p)); err != nil {
+		return fmt.Errorf("insert transaction %d: %w", p.PlatformID, translate(err))
+	}
+	return nil
+}
+
+// FindByTransactionID returns the purchase clientID recorded as transactionID, or
+// application.ErrNotFound.
+func (t *Transactions) FindByTransactionID(
+	ctx context.Context,
+	clientID, transactionID string,
+) (purchase.Purchase, error) {
+	filter := bson.D{{Key: "_id", Value: transactionKey(clientID, transactionID)}}
+	var doc transactionDocument
+	if err := t.collection.FindOne(ctx, filter).Decode(&doc); err != nil {
+		return purchase.Purchase{}, fmt.Errorf("find transaction: %w", translate(err))
+	}
+	return doc.purchase()
+}
+
+// ListByCustomer returns the purchases of a customer, newest platform id first.
+func (t *Transactions) ListByCustomer(ctx context.Context, customerID uuid.UUID) ([]purchase.Purchase, error) {
+	filter := bson.D{{Key: "customer_id", Value: customerID.String()}}
+	newestFirst := options.Find().SetSort(bson.D{{Key: "platform_id", Value: -1}})
+	cursor, err := t.collection.Find(ctx, filter, newestFirst)
+	if err != nil {
+		return nil, fmt.Errorf("list transactions of customer %s: %w", customerID, translate(err))
+	}
+	var docs []transactionDocument
+	if err := cursor.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list transactions of customer %s: %w", customerID, translate(err))
+	}
+	purchases := make([]purchase.Purchase, 0, len(docs))
+	for _, doc := range docs {
+		p, err := doc.purchase()
+		if err != nil {
+			return nil, err
+		}
+		purchases = append(purchases, p)
+	}
+	return purchases, nil
+}

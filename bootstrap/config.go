@@ -1,0 +1,137 @@
+// Package bootstrap reads txsync's configuration, wires its parts together and runs its
+// commands. It is the only package that reads the environment.
+package bootstrap
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"time"
+	_ "time/tzdata" // purchase times are read in the merchants' zone whatever the host has
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is txsync's configuration, read from TXSYNC_* environment variables.
+type Config struct {
+	// HTTPAddr is the listen address of the partner API.
+	HTTPAddr string `env:"TXSYNC_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// AdminAddr is the listen address of the admin API. Keep it off public networks.
+	AdminAddr string `env:"TXSYNC_ADMIN_ADDR" envDefault:"127.0.0.1:8081"`
+	// AdminToken is the bearer token of the admin API. When empty, a token is generated
+	// into DataDir/admin-token (mode 0600) on first start and read from there afterwards.
+	AdminToken string `env:"TXSYNC_ADMIN_TOKEN"`
+	// MongoDBURI is the store's connection string. When empty, txsync runs the embedded
+	// store in DataDir.
+	MongoDBURI string `env:"TXSYNC_MONGODB_URI"`
+	// Database is the database txsync keeps its collections in.
+	Database string `env:"TXSYNC_MONGODB_DATABASE" envDefault:"txsync"`
+	// DataDir is the folder of the embedded store and the generated admin token.
+	DataDir string `env:"TXSYNC_DATA_DIR" envDefault:"./data"`
+	// StoreAddr is the listen address of the embedded store. Empty means a free loopback
+	// port for `serve` and 127.0.0.1:27017 for `store`.
+	StoreAddr string `env:"TXSYNC_STORE_ADDR"`
+	// TimeZone is the merchants' time zone: purchase times without an offset are read in it.
+	TimeZone string `env:"TXSYNC_TIMEZONE" envDefault:"Asia/Shanghai"`
+	// StoreTimeout bounds the store work of one request; past it the partner gets a 503.
+	StoreTimeout time.Duration `env:"TXSYNC_STORE_TIMEOUT" envDefault:"1500ms"`
+	// ReadTimeout bounds reading one HTTP request, headers and body.
+	ReadTimeout time.Duration `env:"TXSYNC_READ_TIMEOUT" envDefault:"10s"`
+	// ShutdownTimeout bounds how long a stopping txsync waits for requests in flight.
+	ShutdownTimeout time.Duration `env:"TXSYNC_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// DisabledRefresh is how often each instance reloads the disabled clients, and so the
+	// longest a disabled client's tokens keep working.
+	DisabledRefresh time.Duration `env:"TXSYNC_DISABLED_REFRESH" envDefault:"30s"`
+	// BcryptCost is the work factor of client secret hashes.
+	BcryptCost int `env:"TXSYNC_BCRYPT_COST" envDefault:"10"`
+	// LogLevel is the lowest level logged: debug, info, warn or error.
+	LogLevel slog.Level `env:"TXSYNC_LOG_LEVEL" envDefault:"info"`
+
+	location *time.Location
+}
+
+// LoadConfig reads the configuration from the process environment and checks it.
+func LoadConfig() (Config, error) {
+	return LoadConfigFrom(env.ToMap(os.Environ()))
+}
+
+// LoadConfigFrom reads the configuration from variables, as if they were the environment,
+// and checks it. Tests use it to configure txsync without touching the process
+// environment.
+func LoadConfigFrom(variables map[string]string) (Config, error) {
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: variables})
+	if err != nil {
+		return Config{}, fmt.Errorf("read configuration: %w", err)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) validate() error {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return fmt.Errorf("TXSYNC_TIMEZONE %q is not a known time zone: %w", c.TimeZone, err)
+	}
+	c.location = loc
+
+	var errs []error
+	for name, d := range map[string]time.Duration{
+		"TXSYNC_STORE_TIMEOUT":    c.StoreTimeout,
+		"TXSYNC_READ_TIMEOUT":     c.ReadTimeout,
+		"TXSYNC_SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+		"TXSYNC_DISABLED_REFRESH": c.DisabledRefresh,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive duration such as 2s, got %s", name, d))
+		}
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		errs = append(errs, fmt.Errorf("TXSYNC_BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))
+	}
+	if c.Database == "" {
+		errs = append(errs, errors.New("TXSYNC_MONGODB_DATABASE must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// Location returns the merchants' time zone.
+func (c Config) Location() *time.Location {
+	return c.location
+}
+
+// LogValue shows the configuration in logs with its secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("admin_addr", c.AdminAddr),
+		slog.String("admin_token", mask(c.AdminToken)),
+		slog.String("mongodb_uri", redactURI(c.MongoDBURI)),
+		slog.String("database", c.Database),
+		slog.String("data_dir", c.DataDir),
+		slog.String("store_addr", c.StoreAddr),
+		slog.String("time_zone", c.TimeZone),
+		slog.Duration("store_timeout", c.StoreTimeout),
+		slog.Duration("read_timeout", c.ReadTimeout),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("disabled_refresh", c.DisabledRefresh),
+		slog.Int("bcrypt_cost", c.BcryptCost),
+		slog.String("log_level", c.LogLevel.String()),
+	)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "***"
+}
+
+// redactURI hides the password of a connection string.
+func redactURI(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return mask(uri)
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,202 @@
+package bootstrap
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/txsync/txsync/adapters/auth"
+	"github.com/txsync/txsync/adapters/httpapi"
+	"github.com/txsync/txsync/application"
+)
+
+// idBlockSize is how many platform ids an instance reserves with one store round trip.
+const idBlockSize = 1000
+
+// adminTokenFile is the file in the data folder that keeps a generated admin token.
+const adminTokenFile = "admin-token"
+
+// systemClock reads the system time in UTC, cut to the millisecond the store keeps.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time {
+	return time.Now().UTC().Truncate(time.Millisecond)
+}
+
+// Service is a wired txsync: the store, the use cases and both HTTP APIs.
+type Service struct {
+	cfg        Config
+	logger     *slog.Logger
+	store      *openedStore
+	disabled   *auth.Disabled
+	access     *application.Access
+	partnerAPI *fiber.App
+	adminAPI   *fiber.App
+	adminToken string
+}
+
+// New builds txsync from cfg: it opens the store (starting the embedded one when no
+// MongoDB URI is set), loads the token signing key and the disabled clients, and builds
+// both APIs. Tests build txsync through New as the binary does. Call Close when done.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
+	// Store.
+	embeddedAddr := cfg.StoreAddr
+	if embeddedAddr == "" {
+		embeddedAddr = "127.0.0.1:0"
+	}
+	store, err := openStore(ctx, cfg, logger, embeddedAddr, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.advertise(cfg); err != nil {
+		_ = store.Close(ctx) // the start already failed; report that error
+		return nil, err
+	}
+	s := &Service{cfg: cfg, logger: logger, store: store}
+
+	// Access.
+	if err := s.buildAccess(ctx); err != nil {
+		_ = store.Close(ctx)
+		return nil, err
+	}
+	s.adminToken, err = adminToken(cfg)
+	if err != nil {
+		_ = store.Close(ctx)
+		return nil, err
+	}
+
+	// Use cases and APIs.
+	clock := systemClock{}
+	recorder := application.NewRecordTransaction(
+		store.Transactions(),
+		store.Customers(),
+		store.IDBlocks(idBlockSize),
+		clock,
+	)
+	s.partnerAPI = httpapi.NewPartnerAPI(httpapi.Config{
+		Recorder:     recorder,
+		Access:       s.access,
+		Store:        store,
+		Clock:        clock,
+		Logger:       logger,
+		Location:     cfg.Location(),
+		StoreTimeout: cfg.StoreTimeout,
+		ReadTimeout:  cfg.ReadTimeout,
+	})
+	s.adminAPI = httpapi.NewAdminAPI(httpapi.AdminConfig{
+		Clients:     s.access,
+		Token:       s.adminToken,
+		Logger:      logger,
+		ReadTimeout: cfg.ReadTimeout,
+	})
+	return s, nil
+}
+
+// buildAccess wires token signing, secret hashing and the disabled clients to the store.
+func (s *Service) buildAccess(ctx context.Context) error {
+	key, err := s.store.TokenSigningKey(ctx)
+	if err != nil {
+		return err
+	}
+	secrets, err := auth.NewSecrets(s.cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	s.disabled = auth.NewDisabled(s.store.Clients(), s.cfg.DisabledRefresh, s.logger)
+	if err := s.disabled.Reload(ctx); err != nil {
+		return fmt.Errorf("load disabled clients: %w", err)
+	}
+	s.access = application.NewAccess(s.store.Clients(), secrets, auth.NewTokens(key), s.disabled, systemClock{})
+	return nil
+}
+
+// PartnerAPI returns the Fiber app of the partner API.
+func (s *Service) PartnerAPI() *fiber.App { return s.partnerAPI }
+
+// AdminAPI returns the Fiber app of the admin API.
+func (s *Service) AdminAPI() *fiber.App { return s.adminAPI }
+
+// Access returns the client and token use cases.
+func (s *Service) Access() *application.Access { return s.access }
+
+// AdminToken returns the bearer token of the admin API.
+func (s *Service) AdminToken() string { return s.adminToken }
+
+// Run serves both APIs until ctx ends, then stops accepting connections, lets requests in
+// flight finish within the shutdown timeout and returns. It does not close the store.
+func (s *Service) Run(ctx context.Context) error {
+	partnerLn, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on TXSYNC_HTTP_ADDR: %w", err)
+	}
+	adminLn, err := net.Listen("tcp", s.cfg.AdminAddr)
+	if err != nil {
+		partnerLn.Close()
+		return fmt.Errorf("listen on TXSYNC_ADMIN_ADDR: %w", err)
+	}
+
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	defer stopReload()
+	go s.disabled.Run(reloadCtx)
+
+	served := make(chan error, 2)
+	go func() { served <- s.partnerAPI.Listener(partnerLn) }()
+	go func() { served <- s.adminAPI.Listener(adminLn) }()
+	s.logger.Info("txsync serving",
+		"partner_api", partnerLn.Addr().String(), "admin_api", adminLn.Addr().String())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+		serveErr = fmt.Errorf("serve: %w", serveErr)
+	}
+
+	s.logger.Info("txsync stopping", "shutdown_timeout", s.cfg.ShutdownTimeout)
+	err = errors.Join(
+		serveErr,
+		s.partnerAPI.ShutdownWithTimeout(s.cfg.ShutdownTimeout),
+		s.adminAPI.ShutdownWithTimeout(s.cfg.ShutdownTimeout),
+	)
+	s.logger.Info("txsync stopped accepting requests")
+	return err
+}
+
+// Close disconnects from the store and stops the embedded one.
+func (s *Service) Close(ctx context.Context) error {
+	return s.store.Close(ctx)
+}
+
+// adminToken returns the configured admin token, or the one kept in the data folder,
+// generating it on first use.
+func adminToken(cfg Config) (string, error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, nil
+	}
+	path := filepath.Join(cfg.DataDir, adminTokenFile)
+	token, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(token))) > 0 {
+		return strings.TrimSpace(string(token)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read admin token: %w", err)
+	}
+
+	generated := rand.Text() + rand.Text()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create data folder: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(generated+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	return generated, nil
+}

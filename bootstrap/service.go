@@ -131,8 +131,9 @@ func (s *Service) Access() *application.Access { return s.access }
 // AdminToken returns the bearer token of the admin API.
 func (s *Service) AdminToken() string { return s.adminToken }
 
-// Run serves both APIs until ctx ends, then stops accepting connections, lets requests in
-// flight finish within the shutdown timeout and returns. It does not close the store.
+// Run listens on the configured addresses and serves both APIs until ctx ends, then
+// stops accepting connections, lets requests in flight finish within the shutdown timeout
+// and returns. It does not close the store.
 func (s *Service) Run(ctx context.Context) error {
 	partnerLn, err := net.Listen("tcp", s.cfg.HTTPAddr)
 	if err != nil {
@@ -143,7 +144,11 @@ func (s *Service) Run(ctx context.Context) error {
 		partnerLn.Close()
 		return fmt.Errorf("listen on TXSYNC_ADMIN_ADDR: %w", err)
 	}
+	return s.Serve(ctx, partnerLn, adminLn)
+}
 
+// Serve is Run on listeners the caller opened; it closes them when it returns.
+func (s *Service) Serve(ctx context.Context, partnerLn, adminLn net.Listener) error {
 	reloadCtx, stopReload := context.WithCancel(ctx)
 	defer stopReload()
 	go s.disabled.Run(reloadCtx)
@@ -162,7 +167,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 
 	s.logger.Info("txsync stopping", "shutdown_timeout", s.cfg.ShutdownTimeout)
-	err = errors.Join(
+	err := errors.Join(
 		serveErr,
 		s.partnerAPI.ShutdownWithTimeout(s.cfg.ShutdownTimeout),
 		s.adminAPI.ShutdownWithTimeout(s.cfg.ShutdownTimeout),

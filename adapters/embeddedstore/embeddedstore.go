@@ -46,7 +46,7 @@ func Start(ctx context.Context, dir, addr string, logger *slog.Logger) (*Store, 
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
-		Logger:    logger,
+		Logger:    slog.New(warnings{logger.Handler()}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start embedded store: %w", err)
@@ -77,4 +77,21 @@ func (s *Store) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("stop embedded store: %w", ctx.Err())
 	}
+}
+
+// warnings passes on only warnings and errors: FerretDB logs every connection at info level.
+type warnings struct {
+	slog.Handler
+}
+
+func (w warnings) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn && w.Handler.Enabled(ctx, level)
+}
+
+func (w warnings) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnings{w.Handler.WithAttrs(attrs)}
+}
+
+func (w warnings) WithGroup(name string) slog.Handler {
+	return warnings{w.Handler.WithGroup(name)}
 }

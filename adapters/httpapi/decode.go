@@ -82,13 +82,14 @@ func syntaxError(err error) error {
 	if !errors.As(err, &syntax) {
 		return invalidBody("the request body is not valid JSON")
 	}
+	if errors.Is(syntax.Err, io.ErrUnexpectedEOF) {
+		return invalidBody("the request body ends before the JSON object is complete")
+	}
 	reason := "is not valid JSON: " + syntax.Err.Error()
-	switch {
-	case errors.Is(syntax.Err, io.ErrUnexpectedEOF):
-		reason = "is not valid JSON: the body ends early"
-	case strings.Contains(syntax.Err.Error(), "duplicate"):
+	switch message := syntax.Err.Error(); {
+	case strings.Contains(message, "duplicate"):
 		reason = "must not appear twice"
-	case strings.Contains(syntax.Err.Error(), "UTF-8"), strings.Contains(syntax.Err.Error(), "surrogate"):
+	case strings.Contains(message, "UTF-8"), strings.Contains(message, "surrogate"):
 		reason = "must be valid UTF-8 without lone surrogate escapes"
 	}
 

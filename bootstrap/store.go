@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/txsync/txsync/adapters/embeddedstore"
@@ -26,6 +27,9 @@ type openedStore struct {
 	*mongostore.Store
 	embedded *embeddedstore.Store
 	uriFile  string
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // openStore connects to the configured store. With no TXSYNC_MONGODB_URI it uses the
@@ -74,16 +78,20 @@ func (s *openedStore) advertise(cfg Config) error {
 	return nil
 }
 
-// Close disconnects from the store and stops the embedded one, if any.
+// Close disconnects from the store and stops the embedded one, if any. Calls after the
+// first return the first call's result.
 func (s *openedStore) Close(ctx context.Context) error {
-	var err error
-	if s.Store != nil {
-		err = s.Store.Close(ctx)
-	}
-	if s.uriFile != "" {
-		_ = os.Remove(s.uriFile) // a stale file is harmless: readers ping before use
-	}
-	return errors.Join(err, s.stopEmbedded(ctx))
+	s.closeOnce.Do(func() {
+		var err error
+		if s.Store != nil {
+			err = s.Store.Close(ctx)
+		}
+		if s.uriFile != "" {
+			_ = os.Remove(s.uriFile) // a stale file is harmless: readers ping before use
+		}
+		s.closeErr = errors.Join(err, s.stopEmbedded(ctx))
+	})
+	return s.closeErr
 }
 
 func (s *openedStore) stopEmbedded(ctx context.Context) error {

@@ -96,4 +96,3 @@ func postPurchase(t testing.TB, app *fiber.App, token, body string) response {
 	req.Header.Set("Authorization", "bearer "+token)
 	return do(t, app, req)
 }
-

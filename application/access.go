@@ -162,4 +162,3 @@ func (a *Access) Authenticate(token string) (partner.Principal, error) {
 	}
 	return p, nil
 }
-

@@ -19,9 +19,6 @@ import (
 	"github.com/txsync/txsync/application"
 )
 
-// idBlockSize is how many platform ids an instance reserves with one store round trip.
-const idBlockSize = 1000
-
 // adminTokenFile is the file in the data folder that keeps a generated admin token.
 const adminTokenFile = "admin-token"
 
@@ -79,7 +76,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error)
 	recorder := application.NewRecordTransaction(
 		store.Transactions(),
 		store.Customers(),
-		store.IDBlocks(idBlockSize),
+		store.IDBlocks(),
 		clock,
 	)
 	s.partnerAPI = httpapi.NewPartnerAPI(httpapi.Config{

@@ -24,7 +24,7 @@ const (
 	transactionsCollection = "transactions"
 	customersCollection    = "customers"
 	clientsCollection      = "clients"
-	countersCollection     = "counters"
+	idBlocksCollection     = "id_blocks"
 	settingsCollection     = "settings"
 )
 

@@ -1,0 +1,300 @@
+package mongostore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/txsync/txsync/adapters/embeddedstore"
+	"github.com/txsync/txsync/adapters/mongostore"
+	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/customer"
+	"github.com/txsync/txsync/domain/partner"
+	"github.com/txsync/txsync/domain/purchase"
+)
+
+// storeURI is the embedded store every test of this package shares; each test uses a
+// database of its own.
+var storeURI string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mongostore-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	store, err := embeddedstore.Start(context.Background(), dir, "127.0.0.1:0", slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	storeURI = store.URI()
+	code := m.Run()
+	_ = store.Stop(context.Background()) // the process exits next
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var databases atomic.Int64
+
+// newStore connects to a fresh database with its indexes, dropped when the test ends.
+func newStore(t *testing.T) *mongostore.Store {
+	t.Helper()
+	name := fmt.Sprintf("test_%d_%d", os.Getpid(), databases.Add(1))
+	store, err := mongostore.Connect(storeURI, mongostore.Options{Database: name, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	if err := store.EnsureIndexes(t.Context()); err != nil {
+		t.Fatalf("ensure indexes: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if err := store.Drop(ctx); err != nil {
+			t.Errorf("drop database: %v", err)
+		}
+		_ = store.Close(ctx) // teardown: nothing left to report
+	})
+	return store
+}
+
+func samplePurchase(platformID int64, clientID, transactionID string) purchase.Purchase {
+	nick := "ethan"
+	gender := customer.Male
+	details := purchase.Details{
+		TransactionID:  transactionID,
+		Customer:       customer.Identifier{Type: customer.Phone, Value: "+8613592619028"},
+		PurchaseTime:   time.Date(2016, 3, 24, 2, 10, 0, 0, time.UTC),
+		Amount:         1410,
+		CouponAmount:   80,
+		CouponDetailID: 123456,
+		Profile:        customer.Profile{NickName: &nick, Gender: &gender},
+	}
+	by := partner.Principal{ClientID: clientID, MerchantID: "m1"}
+	return purchase.New(platformID, by, details, time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC))
+}
+
+func TestTransactions_insertThenFind(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	transactions := store.Transactions()
+	want := samplePurchase(7, "client-1", "T-1")
+
+	if err := transactions.Insert(t.Context(), want); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+	got, err := transactions.FindByTransactionID(t.Context(), "client-1", "T-1")
+	if err != nil {
+		t.Fatalf("find: %v", err)
+	}
+
+	if diff := got.Details.Diff(want.Details); diff != nil {
+		t.Errorf("stored purchase differs in %v", diff)
+	}
+	if got.PlatformID != want.PlatformID || got.ClientID != want.ClientID ||
+		got.MerchantID != want.MerchantID || got.CustomerID != want.CustomerID {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if !got.ReceivedAt.Equal(want.ReceivedAt) {
+		t.Errorf("received at %s, want %s", got.ReceivedAt, want.ReceivedAt)
+	}
+}
+
+func TestTransactions_duplicateInsert(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	transactions := store.Transactions()
+	if err := transactions.Insert(t.Context(), samplePurchase(1, "client-1", "T-1")); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+
+	tests := []struct {
+		name string
+		p    purchase.Purchase
+		want error
+	}{
+		{"same client and transaction id", samplePurchase(2, "client-1", "T-1"), application.ErrDuplicate},
+		{"same platform id", samplePurchase(1, "client-1", "T-2"), application.ErrDuplicate},
+		{"other client, same transaction id", samplePurchase(3, "client-2", "T-1"), nil},
+	}
+	for _, tt := range tests {
+		err := transactions.Insert(t.Context(), tt.p)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestTransactions_findMissing(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+
+	_, err := store.Transactions().FindByTransactionID(t.Context(), "client-1", "nope")
+	if !errors.Is(err, application.ErrNotFound) {
+		t.Errorf("err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestTransactions_listByCustomerNewestFirst(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	transactions := store.Transactions()
+	for i := int64(1); i <= 3; i++ {
+		if err := transactions.Insert(t.Context(), samplePurchase(i, "client-1", fmt.Sprint("T-", i))); err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+	}
+
+	list, err := transactions.ListByCustomer(t.Context(), samplePurchase(1, "client-1", "x").CustomerID)
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	if len(list) != 3 {
+		t.Fatalf("listed %d purchases, want 3", len(list))
+	}
+	for i, want := range []int64{3, 2, 1} {
+		if list[i].PlatformID != want {
+			t.Errorf("list[%d].PlatformID = %d, want %d", i, list[i].PlatformID, want)
+		}
+	}
+}
+
+func TestCustomers_createOnce(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	customers := store.Customers()
+	c := customer.New("m1", customer.Identifier{Type: customer.WeChat, Value: "openid"}, time.Now().UTC())
+
+	for i, want := range []bool{true, false} {
+		created, err := customers.Create(t.Context(), c)
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+		if created != want {
+			t.Errorf("create %d: created = %t, want %t", i, created, want)
+		}
+	}
+	n, err := customers.Count(t.Context(), "m1")
+	if err != nil || n != 1 {
+		t.Errorf("count = %d, %v, want 1", n, err)
+	}
+	got, err := customers.Find(t.Context(), c.ID)
+	if err != nil || got.Identifier != c.Identifier {
+		t.Errorf("find = %+v, %v, want identifier %+v", got, err, c.Identifier)
+	}
+}
+
+func TestIDBlocks_uniqueAcrossInstances(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	// Two sources on one store stand for two instances of txsync.
+	sources := []application.IDSource{store.IDBlocks(), store.IDBlocks()}
+
+	const perSource = 2500
+	var mu sync.Mutex
+	seen := make(map[int64]bool)
+	var wg sync.WaitGroup
+	for _, source := range sources {
+		for range 4 {
+			wg.Go(func() {
+				for range perSource / 4 {
+					id, err := source.NextTransactionID(t.Context())
+					if err != nil {
+						t.Errorf("next id: %v", err)
+						return
+					}
+					mu.Lock()
+					if seen[id] {
+						t.Errorf("id %d handed out twice", id)
+					}
+					seen[id] = true
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	if len(seen) != 2*perSource {
+		t.Errorf("got %d distinct ids, want %d", len(seen), 2*perSource)
+	}
+	for id := range seen {
+		if id <= 0 || id >= 1<<53 {
+			t.Errorf("id %d is not a positive integer below 2^53", id)
+		}
+	}
+}
+
+func TestClients_lifecycle(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	clients := store.Clients()
+	c := partner.Client{ID: uuid.NewString(), MerchantID: "m1", Name: "till", SecretHash: []byte("hash"),
+		CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+
+	if err := clients.Create(t.Context(), c); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if err := clients.Disable(t.Context(), c.ID); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	got, err := clients.Find(t.Context(), c.ID)
+	if err != nil {
+		t.Fatalf("find: %v", err)
+	}
+	if !got.Disabled || got.MerchantID != "m1" || string(got.SecretHash) != "hash" {
+		t.Errorf("found %+v, want the disabled client with its merchant and hash", got)
+	}
+	disabled, err := clients.ListDisabled(t.Context())
+	if err != nil || len(disabled) != 1 || disabled[0].ID != c.ID {
+		t.Errorf("disabled = %v, %v, want just %s", disabled, err, c.ID)
+	}
+	if err := clients.Disable(t.Context(), "nope"); !errors.Is(err, application.ErrNotFound) {
+		t.Errorf("disable unknown: err = %v, want ErrNotFound", err)
+	}
+	if _, err := clients.Find(t.Context(), "nope"); !errors.Is(err, application.ErrNotFound) {
+		t.Errorf("find unknown: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestStore_tokenSigningKeyShared(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+
+	first, err := store.TokenSigningKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := store.TokenSigningKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) < 32 {
+		t.Errorf("key has %d bytes, want at least 32", len(first))
+	}
+	if string(first) != string(second) {
+		t.Errorf("second call returned another key, want the stored one")
+	}
+}
+
+func TestStore_unreachableIsUnavailable(t *testing.T) {
+	t.Parallel()
+	store, err := mongostore.Connect("mongodb://127.0.0.1:1/", mongostore.Options{Database: "x", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(context.Background())
+
+	err = store.Transactions().Insert(t.Context(), samplePurchase(1, "c", "t"))
+	if !errors.Is(err, application.ErrStoreUnavailable) {
+		t.Errorf("err = %v, want ErrStoreUnavailable", err)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/txsync/txsync/adapters/httpapi"
 	"github.com/txsync/txsync/application"
 )
@@ -108,7 +110,7 @@ func runStore(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		addr = "127.0.0.1:27017"
 	}
 	logger.Info("embedded store starting", "config", cfg)
-	store, err := openStore(ctx, cfg, logger, addr, false)
+	store, err := openStore(ctx, cfg, logger, addr, false, nil)
 	if err != nil {
 		return err
 	}
@@ -127,14 +129,14 @@ func clients(ctx context.Context, cfg Config, logger *slog.Logger, args []string
 	if len(args) == 0 {
 		return errors.New("missing subcommand: create, list or disable")
 	}
-	store, err := openStore(ctx, cfg, logger, "127.0.0.1:0", true)
+	store, err := openStore(ctx, cfg, logger, "127.0.0.1:0", true, nil)
 	if err != nil {
 		return err
 	}
 	defer store.Close(context.WithoutCancel(ctx))
 
 	svc := &Service{cfg: cfg, logger: logger, store: store}
-	if err := svc.buildAccess(ctx); err != nil {
+	if err := svc.buildAccess(ctx, noop.NewTracerProvider().Tracer("")); err != nil {
 		return err
 	}
 	out := json.NewEncoder(stdout)

@@ -49,7 +49,30 @@ type Config struct {
 	// LogLevel is the lowest level logged: debug, info, warn or error.
 	LogLevel slog.Level `env:"TXSYNC_LOG_LEVEL" envDefault:"info"`
 
+	// Telemetry switches, from the standard OpenTelemetry variables. The exporters read the
+	// rest (OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME, ...).
+	TracesExporter     string `env:"OTEL_TRACES_EXPORTER"`
+	OTLPEndpoint       string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	OTLPTracesEndpoint string `env:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"`
+	MetricsExporter    string `env:"OTEL_METRICS_EXPORTER"`
+
 	location *time.Location
+}
+
+// ExportTraces reports whether a trace exporter is configured: OTEL_TRACES_EXPORTER names
+// one other than none, or an OTLP endpoint is set. With none of them set nothing is
+// exported, unlike the OpenTelemetry default of OTLP to localhost.
+func (c Config) ExportTraces() bool {
+	if c.TracesExporter == "none" {
+		return false
+	}
+	return c.TracesExporter != "" || c.OTLPEndpoint != "" || c.OTLPTracesEndpoint != ""
+}
+
+// PushMetrics reports whether OTEL_METRICS_EXPORTER names a push exporter (otlp or
+// console). Metrics are served for Prometheus either way.
+func (c Config) PushMetrics() bool {
+	return c.MetricsExporter != "" && c.MetricsExporter != "none" && c.MetricsExporter != "prometheus"
 }
 
 // LoadConfig reads the configuration from the process environment and checks it.
@@ -117,6 +140,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("disabled_refresh", c.DisabledRefresh),
 		slog.Int("bcrypt_cost", c.BcryptCost),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Bool("export_traces", c.ExportTraces()),
+		slog.Bool("push_metrics", c.PushMetrics()),
 	)
 }
 

@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/txsync/txsync/adapters/auth"
 	"github.com/txsync/txsync/adapters/httpapi"
+	"github.com/txsync/txsync/adapters/telemetry"
 	"github.com/txsync/txsync/application"
 )
 
@@ -29,10 +32,24 @@ func (systemClock) Now() time.Time {
 	return time.Now().UTC().Truncate(time.Millisecond)
 }
 
+// Option changes how New builds txsync.
+type Option func(*options)
+
+type options struct {
+	spanProcessors []sdktrace.SpanProcessor
+}
+
+// WithSpanProcessor sends every span to p as well, whatever OTEL_TRACES_EXPORTER says.
+// Tests use it to record spans in memory.
+func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
+	return func(o *options) { o.spanProcessors = append(o.spanProcessors, p) }
+}
+
 // Service is a wired txsync: the store, the use cases and both HTTP APIs.
 type Service struct {
 	cfg        Config
 	logger     *slog.Logger
+	telemetry  *telemetry.Telemetry
 	store      *openedStore
 	disabled   *auth.Disabled
 	access     *application.Access
@@ -44,31 +61,44 @@ type Service struct {
 // New builds txsync from cfg: it opens the store (starting the embedded one when no
 // MongoDB URI is set), loads the token signing key and the disabled clients, and builds
 // both APIs. Tests build txsync through New as the binary does. Call Close when done.
-func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error) {
+func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (*Service, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	// Telemetry.
+	tel, err := telemetry.Setup(ctx, telemetry.Config{
+		ExportTraces:   cfg.ExportTraces(),
+		PushMetrics:    cfg.PushMetrics(),
+		SpanProcessors: o.spanProcessors,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, logger: logger, telemetry: tel}
+
 	// Store.
 	embeddedAddr := cfg.StoreAddr
 	if embeddedAddr == "" {
 		embeddedAddr = "127.0.0.1:0"
 	}
-	store, err := openStore(ctx, cfg, logger, embeddedAddr, false)
+	s.store, err = openStore(ctx, cfg, logger, embeddedAddr, false, tel.CommandMonitor())
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, tel.Shutdown(ctx))
 	}
-	if err := store.advertise(cfg); err != nil {
-		_ = store.Close(ctx) // the start already failed; report that error
-		return nil, err
-	}
-	s := &Service{cfg: cfg, logger: logger, store: store}
+	store := s.store
 
 	// Access.
-	if err := s.buildAccess(ctx); err != nil {
-		_ = store.Close(ctx)
-		return nil, err
+	err = store.advertise(cfg)
+	if err == nil {
+		err = s.buildAccess(ctx, tel.Tracer())
 	}
-	s.adminToken, err = adminToken(cfg)
+	if err == nil {
+		s.adminToken, err = adminToken(cfg)
+	}
 	if err != nil {
-		_ = store.Close(ctx)
-		return nil, err
+		return nil, errors.Join(err, s.Close(ctx))
 	}
 
 	// Use cases and APIs.
@@ -79,27 +109,32 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Service, error)
 		store.IDBlocks(),
 		clock,
 	)
+	tracing := []fiber.Handler{tel.HTTPMiddleware()}
 	s.partnerAPI = httpapi.NewPartnerAPI(httpapi.Config{
-		Recorder:     recorder,
-		Access:       s.access,
+		Recorder:     tel.TraceRecorder(recorder),
+		Access:       tel.TraceTokenIssuer(s.access),
 		Store:        store,
 		Clock:        clock,
 		Logger:       logger,
 		Location:     cfg.Location(),
 		StoreTimeout: cfg.StoreTimeout,
 		ReadTimeout:  cfg.ReadTimeout,
+		Middleware:   tracing,
 	})
 	s.adminAPI = httpapi.NewAdminAPI(httpapi.AdminConfig{
 		Clients:     s.access,
 		Token:       s.adminToken,
 		Logger:      logger,
 		ReadTimeout: cfg.ReadTimeout,
+		Middleware:  tracing,
+		Metrics:     tel.MetricsHandler(),
 	})
 	return s, nil
 }
 
 // buildAccess wires token signing, secret hashing and the disabled clients to the store.
-func (s *Service) buildAccess(ctx context.Context) error {
+// tracer traces the reloads of disabled clients.
+func (s *Service) buildAccess(ctx context.Context, tracer trace.Tracer) error {
 	key, err := s.store.TokenSigningKey(ctx)
 	if err != nil {
 		return err
@@ -108,7 +143,7 @@ func (s *Service) buildAccess(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.disabled = auth.NewDisabled(s.store.Clients(), s.cfg.DisabledRefresh, s.logger)
+	s.disabled = auth.NewDisabled(s.store.Clients(), s.cfg.DisabledRefresh, s.logger, tracer)
 	if err := s.disabled.Reload(ctx); err != nil {
 		return fmt.Errorf("load disabled clients: %w", err)
 	}
@@ -173,9 +208,16 @@ func (s *Service) Serve(ctx context.Context, partnerLn, adminLn net.Listener) er
 	return err
 }
 
-// Close disconnects from the store and stops the embedded one.
+// Close disconnects from the store, stops the embedded one and flushes telemetry.
 func (s *Service) Close(ctx context.Context) error {
-	return s.store.Close(ctx)
+	var err error
+	if s.store != nil {
+		err = s.store.Close(ctx)
+	}
+	if s.telemetry != nil {
+		err = errors.Join(err, s.telemetry.Shutdown(ctx))
+	}
+	return err
 }
 
 // adminToken returns the configured admin token, or the one kept in the data folder,

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/txsync/txsync/adapters/embeddedstore"
 	"github.com/txsync/txsync/adapters/mongostore"
 )
@@ -36,7 +38,14 @@ type openedStore struct {
 // embedded store of the data folder: the one a running txsync advertises when reuse is
 // true, or else one it starts on embeddedAddr. It waits until the store answers and its
 // indexes exist.
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger, embeddedAddr string, reuse bool) (*openedStore, error) {
+func openStore(
+	ctx context.Context,
+	cfg Config,
+	logger *slog.Logger,
+	embeddedAddr string,
+	reuse bool,
+	monitor *event.CommandMonitor,
+) (*openedStore, error) {
 	opened := &openedStore{}
 	uri := cfg.MongoDBURI
 	if uri == "" && reuse {
@@ -52,7 +61,11 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger, embeddedAdd
 		logger.Info("embedded store started", "data_dir", cfg.DataDir, "uri", uri)
 	}
 
-	store, err := mongostore.Connect(uri, mongostore.Options{Database: cfg.Database, Timeout: cfg.StoreTimeout})
+	store, err := mongostore.Connect(uri, mongostore.Options{
+		Database: cfg.Database,
+		Timeout:  cfg.StoreTimeout,
+		Monitor:  monitor,
+	})
 	if err != nil {
 		opened.stopEmbedded(ctx)
 		return nil, err

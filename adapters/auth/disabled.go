@@ -6,6 +6,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/txsync/txsync/domain/partner"
 )
 
@@ -22,12 +25,14 @@ type Disabled struct {
 	lister   DisabledLister
 	interval time.Duration
 	logger   *slog.Logger
+	tracer   trace.Tracer
 	ids      atomic.Pointer[map[string]struct{}]
 }
 
 // NewDisabled returns a set that reloads from lister every interval once Run is called.
-func NewDisabled(lister DisabledLister, interval time.Duration, logger *slog.Logger) *Disabled {
-	d := &Disabled{lister: lister, interval: interval, logger: logger}
+// Each reload Run starts is traced by tracer as a trace of its own.
+func NewDisabled(lister DisabledLister, interval time.Duration, logger *slog.Logger, tracer trace.Tracer) *Disabled {
+	d := &Disabled{lister: lister, interval: interval, logger: logger, tracer: tracer}
 	d.ids.Store(&map[string]struct{}{})
 	return d
 }
@@ -65,9 +70,7 @@ func (d *Disabled) Run(ctx context.Context) {
 			return
 		case <-ticker.C:
 		}
-		reloadCtx, cancel := context.WithTimeout(ctx, d.interval)
-		err := d.Reload(reloadCtx)
-		cancel()
+		err := d.tracedReload(ctx)
 		switch {
 		case err != nil:
 			failures++
@@ -79,4 +82,18 @@ func (d *Disabled) Run(ctx context.Context) {
 			failures = 0
 		}
 	}
+}
+
+func (d *Disabled) tracedReload(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.interval)
+	defer cancel()
+	ctx, span := d.tracer.Start(ctx, "ReloadDisabledClients", trace.WithNewRoot())
+	defer span.End()
+
+	err := d.Reload(ctx)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "reload failed")
+	}
+	return err
 }

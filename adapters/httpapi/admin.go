@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/txsync/txsync/application"
 	"github.com/txsync/txsync/domain/partner"
@@ -29,6 +31,9 @@ type AdminConfig struct {
 	Token       string
 	Logger      *slog.Logger
 	ReadTimeout time.Duration
+	Middleware  []fiber.Handler
+	// Metrics, when set, is served at GET /metrics without the admin token, for Prometheus.
+	Metrics http.Handler
 }
 
 // ClientView is a partner client as the admin API and the CLI show it. The secret is shown
@@ -57,8 +62,11 @@ func NewClientView(c partner.Client, secret string) ClientView {
 // NewAdminAPI returns the Fiber app of the admin API. Serve it on a listener only operators
 // reach; by default that is loopback.
 func NewAdminAPI(cfg AdminConfig) *fiber.App {
-	app := newApp(cfg.Logger, cfg.ReadTimeout)
+	app := newApp(cfg.Logger, cfg.ReadTimeout, cfg.Middleware)
 	a := &admin{cfg: cfg}
+	if cfg.Metrics != nil {
+		app.Get("/metrics", adaptor.HTTPHandler(cfg.Metrics))
+	}
 
 	api := app.Group("/admin", a.authenticate)
 	api.Post("/clients", a.createClient)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/txsync/txsync/domain/partner"
 )
@@ -87,6 +88,7 @@ func accessLog(logger *slog.Logger) fiber.Handler {
 		start := time.Now()
 		err := c.Next()
 		if err != nil {
+			trace.SpanFromContext(c.UserContext()).RecordError(err)
 			// The error handler writes the response now, so the line shows the final status.
 			if handlerErr := c.App().ErrorHandler(c, err); handlerErr != nil {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
@@ -102,6 +104,9 @@ func accessLog(logger *slog.Logger) fiber.Handler {
 		}
 		if p := principal(c); p.ClientID != "" {
 			attrs = append(attrs, "client_id", p.ClientID, "merchant_id", p.MerchantID)
+		}
+		if span := trace.SpanContextFromContext(c.UserContext()); span.IsValid() {
+			attrs = append(attrs, "trace_id", span.TraceID().String(), "span_id", span.SpanID().String())
 		}
 		logger.Info("request", attrs...)
 		return nil

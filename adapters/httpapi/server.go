@@ -49,11 +49,14 @@ type Config struct {
 	// ReadTimeout bounds reading one request, headers and body, so slow clients cannot hold
 	// connections open.
 	ReadTimeout time.Duration
+	// Middleware runs on every request after the request id is set and before the access
+	// log, such as tracing.
+	Middleware []fiber.Handler
 }
 
 // NewPartnerAPI returns the Fiber app of the partner API.
 func NewPartnerAPI(cfg Config) *fiber.App {
-	app := newApp(cfg.Logger, cfg.ReadTimeout)
+	app := newApp(cfg.Logger, cfg.ReadTimeout, cfg.Middleware)
 	h := &handlers{cfg: cfg}
 
 	app.Post("/tp/services/transaction", h.authenticate, h.recordTransaction)
@@ -66,8 +69,9 @@ func NewPartnerAPI(cfg Config) *fiber.App {
 }
 
 // newApp returns a Fiber app with the settings and middleware both APIs share: the
-// envelope error handler, request ids, panic recovery and one log line per request.
-func newApp(logger *slog.Logger, readTimeout time.Duration) *fiber.App {
+// envelope error handler, request ids, the given middleware, one log line per request and
+// panic recovery.
+func newApp(logger *slog.Logger, readTimeout time.Duration, middleware []fiber.Handler) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "txsync",
 		BodyLimit:             maxBodyBytes,
@@ -79,6 +83,9 @@ func newApp(logger *slog.Logger, readTimeout time.Duration) *fiber.App {
 	})
 	app.Use(dropInvalidRequestID)
 	app.Use(requestid.New(requestid.Config{Generator: uuid.NewString}))
+	for _, m := range middleware {
+		app.Use(m)
+	}
 	app.Use(accessLog(logger))
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(logger)}))
 	return app

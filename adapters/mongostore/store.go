@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
@@ -35,6 +36,8 @@ type Options struct {
 	// Timeout bounds how long the driver waits to find a reachable server, so requests fail
 	// fast with application.ErrStoreUnavailable while the store is down.
 	Timeout time.Duration
+	// Monitor, when set, observes every command, as tracing does.
+	Monitor *event.CommandMonitor
 }
 
 // Store is a connection to the store and the repositories built on it.
@@ -49,7 +52,8 @@ func Connect(uri string, opts Options) (*Store, error) {
 		ApplyURI(uri).
 		SetServerSelectionTimeout(opts.Timeout).
 		SetConnectTimeout(opts.Timeout).
-		SetWriteConcern(writeconcern.Majority())
+		SetWriteConcern(writeconcern.Majority()).
+		SetMonitor(opts.Monitor)
 	clientOpts.WriteConcern.Journal = new(true)
 
 	client, err := mongo.Connect(clientOpts)

@@ -18,7 +18,7 @@ import (
 
 // New returns a txsync on its own embedded store, closed when the test ends. variables
 // override the test defaults, as TXSYNC_* environment variables would.
-func New(t testing.TB, variables map[string]string) *bootstrap.Service {
+func New(t testing.TB, variables map[string]string, opts ...bootstrap.Option) *bootstrap.Service {
 	t.Helper()
 	env := map[string]string{
 		"TXSYNC_DATA_DIR":    t.TempDir(),
@@ -35,7 +35,7 @@ func New(t testing.TB, variables map[string]string) *bootstrap.Service {
 	// Background work may log after the test ends, when t.Log would panic.
 	logger := slog.New(slog.DiscardHandler)
 
-	svc, err := bootstrap.New(context.Background(), cfg, logger)
+	svc, err := bootstrap.New(context.Background(), cfg, logger, opts...)
 	if err != nil {
 		t.Fatalf("start txsync: %v", err)
 	}

@@ -1,0 +1,122 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/partner"
+	"github.com/txsync/txsync/domain/purchase"
+)
+
+// Span attributes of txsync's own spans. They carry ids, never personal data.
+const (
+	attrMerchantID      = "txsync.merchant.id"
+	attrClientID        = "txsync.client.id"
+	attrIdentifierType  = "txsync.customer.identifier_type"
+	attrCustomerID      = "txsync.customer.id"
+	attrPlatformID      = "txsync.transaction.platform_id"
+	attrReplayed        = "txsync.transaction.replayed"
+	attrCustomerCreated = "txsync.customer.created"
+)
+
+// Recorder records purchases.
+type Recorder interface {
+	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
+}
+
+// TokenIssuer checks client credentials and issues access tokens.
+type TokenIssuer interface {
+	Authenticate(token string) (partner.Principal, error)
+	IssueToken(ctx context.Context, clientID, secret string) (application.Token, error)
+}
+
+// TraceRecorder wraps next in a span per purchase and counts the customers it creates.
+func (t *Telemetry) TraceRecorder(next Recorder) Recorder {
+	return &tracedRecorder{next: next, t: t}
+}
+
+type tracedRecorder struct {
+	next Recorder
+	t    *Telemetry
+}
+
+func (r *tracedRecorder) Record(
+	ctx context.Context,
+	by partner.Principal,
+	details purchase.Details,
+) (application.Recorded, error) {
+	ctx, span := r.t.tracer.Start(ctx, "RecordTransaction", trace.WithAttributes(
+		attribute.String(attrMerchantID, by.MerchantID),
+		attribute.String(attrClientID, by.ClientID),
+		attribute.String(attrIdentifierType, details.Customer.Type.String()),
+	))
+	defer span.End()
+
+	recorded, err := r.next.Record(ctx, by, details)
+	if err != nil {
+		recordError(span, err)
+		return recorded, err
+	}
+
+	span.SetAttributes(
+		attribute.Int64(attrPlatformID, recorded.PlatformID),
+		attribute.String(attrCustomerID, recorded.CustomerID.String()),
+		attribute.Bool(attrReplayed, recorded.Replayed),
+		attribute.Bool(attrCustomerCreated, recorded.CustomerCreated),
+	)
+	if recorded.CustomerCreated {
+		r.t.instruments.customersCreated.Add(ctx, 1)
+	}
+	return recorded, nil
+}
+
+// TraceTokenIssuer wraps next in a span per token request and counts tokens issued and
+// refused. Authenticate passes through untraced: it runs on every request and costs
+// microseconds.
+func (t *Telemetry) TraceTokenIssuer(next TokenIssuer) TokenIssuer {
+	return &tracedTokenIssuer{next: next, t: t}
+}
+
+type tracedTokenIssuer struct {
+	next TokenIssuer
+	t    *Telemetry
+}
+
+func (i *tracedTokenIssuer) Authenticate(token string) (partner.Principal, error) {
+	return i.next.Authenticate(token)
+}
+
+func (i *tracedTokenIssuer) IssueToken(ctx context.Context, clientID, secret string) (application.Token, error) {
+	ctx, span := i.t.tracer.Start(ctx, "IssueToken", trace.WithAttributes(
+		attribute.String(attrClientID, clientID),
+	))
+	defer span.End()
+
+	token, err := i.next.IssueToken(ctx, clientID, secret)
+	outcome := "issued"
+	if err != nil {
+		outcome = "refused"
+		recordError(span, err)
+	}
+	i.t.instruments.tokens.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
+	return token, err
+}
+
+// recordError records err on span. Errors a client caused (a conflict, bad credentials)
+// are events only; other errors also set the span's status to Error.
+func recordError(span trace.Span, err error) {
+	span.RecordError(err)
+	var conflict *application.ConflictError
+	clientCaused := errors.As(err, &conflict) ||
+		errors.Is(err, partner.ErrInvalidSecret) ||
+		errors.Is(err, partner.ErrClientDisabled)
+	if !clientCaused {
+		span.SetStatus(codes.Error, err.Error())
+	}
+}

@@ -32,7 +32,7 @@ const (
 	// imageRepository names the images built here. The tag is a hash of the
 	// binary and the Dockerfile, so an unchanged build reuses its image.
 	// NOTE: nothing removes these images, so each changed binary leaves one
-	// of about 40 MB behind: docker rmi $(docker images -q txsync-test).
+	// behind. Remove them with docker rmi $(docker images -q txsync-test).
 	imageRepository = "txsync-test"
 
 	// imageBuildTimeout bounds the go build and the docker build together.

@@ -10,9 +10,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
+
+// newMu serializes ferretdb.New, which writes a package-level version record without
+// synchronization (FerretDB v1.24.2), so stores can start side by side in one process.
+var newMu sync.Mutex
 
 // Store is a running embedded store.
 type Store struct {
@@ -42,12 +47,14 @@ func Start(ctx context.Context, dir, addr string, logger *slog.Logger) (*Store, 
 		return nil, fmt.Errorf("embedded store folder %s: %w", sqliteDir, err)
 	}
 
+	newMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    slog.New(warnings{logger.Handler()}),
 	})
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}

@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 	if embeddedAddr == "" {
 		embeddedAddr = "127.0.0.1:0"
 	}
-	s.store, err = openStore(ctx, cfg, logger, embeddedAddr, false, tel.CommandMonitor())
+	s.store, err = openStore(ctx, cfg, logger, embeddedAddr, false, tel)
 	if err != nil {
 		return nil, errors.Join(err, tel.Shutdown(ctx))
 	}

@@ -8,13 +8,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/txsync/txsync/adapters/embeddedstore"
+	"github.com/txsync/txsync/bootstrap"
 	"github.com/txsync/txsync/bootstrap/servicetest"
 )
 
@@ -84,10 +88,11 @@ func TestService_storeOutageAnswers503ThenRecovers(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = store.Stop(ctx) }) // a second Stop after the test's own is harmless
 
+	recorder := tracetest.NewSpanRecorder()
 	svc := servicetest.New(t, map[string]string{
 		"TXSYNC_MONGODB_URI":   store.URI(),
 		"TXSYNC_STORE_TIMEOUT": "1s",
-	})
+	}, bootstrap.WithSpanProcessor(recorder))
 	client := servicetest.NewClient(t, svc, "m1")
 	app := svc.PartnerAPI()
 	if r := post(t, app, client.Token); r.code != http.StatusOK {
@@ -122,6 +127,27 @@ func TestService_storeOutageAnswers503ThenRecovers(t *testing.T) {
 	}
 	if up.code != http.StatusOK {
 		t.Fatalf("after the outage: status = %d, want 200 within 10 s: %s", up.code, up.raw)
+	}
+
+	// The outage and the reconnect are traces of their own.
+	var kinds []string
+	for _, span := range recorder.Ended() {
+		if span.Name() != "StoreServerChanged" {
+			continue
+		}
+		if span.Parent().IsValid() {
+			t.Errorf("StoreServerChanged has a parent, want a root span")
+		}
+		for _, a := range span.Attributes() {
+			if a.Key == "txsync.store.kind" {
+				kinds = append(kinds, a.Value.AsString())
+			}
+		}
+	}
+	// The first change is the connection at start; the outage and the return follow.
+	lost := slices.Index(kinds, "Unknown")
+	if lost < 0 || lost == len(kinds)-1 {
+		t.Errorf("StoreServerChanged kinds = %v, want Unknown followed by a reachable kind", kinds)
 	}
 }
 

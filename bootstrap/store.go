@@ -10,10 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/event"
-
 	"github.com/txsync/txsync/adapters/embeddedstore"
 	"github.com/txsync/txsync/adapters/mongostore"
+	"github.com/txsync/txsync/adapters/telemetry"
 )
 
 // storeURIFile is the file in the data folder where a running txsync with the embedded
@@ -37,14 +36,14 @@ type openedStore struct {
 // openStore connects to the configured store. With no TXSYNC_MONGODB_URI it uses the
 // embedded store of the data folder: the one a running txsync advertises when reuse is
 // true, or else one it starts on embeddedAddr. It waits until the store answers and its
-// indexes exist.
+// indexes exist. A non-nil tel traces the store's commands and outages.
 func openStore(
 	ctx context.Context,
 	cfg Config,
 	logger *slog.Logger,
 	embeddedAddr string,
 	reuse bool,
-	monitor *event.CommandMonitor,
+	tel *telemetry.Telemetry,
 ) (*openedStore, error) {
 	opened := &openedStore{}
 	uri := cfg.MongoDBURI
@@ -61,11 +60,12 @@ func openStore(
 		logger.Info("embedded store started", "data_dir", cfg.DataDir, "uri", uri)
 	}
 
-	store, err := mongostore.Connect(uri, mongostore.Options{
-		Database: cfg.Database,
-		Timeout:  cfg.StoreTimeout,
-		Monitor:  monitor,
-	})
+	storeOpts := mongostore.Options{Database: cfg.Database, Timeout: cfg.StoreTimeout}
+	if tel != nil {
+		storeOpts.Monitor = tel.CommandMonitor()
+		storeOpts.ServerMonitor = tel.ServerMonitor(logger)
+	}
+	store, err := mongostore.Connect(uri, storeOpts)
 	if err != nil {
 		opened.stopEmbedded(ctx)
 		return nil, err

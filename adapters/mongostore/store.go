@@ -38,6 +38,9 @@ type Options struct {
 	Timeout time.Duration
 	// Monitor, when set, observes every command, as tracing does.
 	Monitor *event.CommandMonitor
+	// ServerMonitor, when set, observes the driver's view of the servers: outages and
+	// reconnects.
+	ServerMonitor *event.ServerMonitor
 }
 
 // Store is a connection to the store and the repositories built on it.
@@ -53,7 +56,8 @@ func Connect(uri string, opts Options) (*Store, error) {
 		SetServerSelectionTimeout(opts.Timeout).
 		SetConnectTimeout(opts.Timeout).
 		SetWriteConcern(writeconcern.Majority()).
-		SetMonitor(opts.Monitor)
+		SetMonitor(opts.Monitor).
+		SetServerMonitor(opts.ServerMonitor)
 	clientOpts.WriteConcern.Journal = new(true)
 
 	client, err := mongo.Connect(clientOpts)

@@ -24,6 +24,9 @@ func New(t testing.TB, variables map[string]string, opts ...bootstrap.Option) *b
 		"TXSYNC_DATA_DIR":    t.TempDir(),
 		"TXSYNC_BCRYPT_COST": "4",
 		"TXSYNC_ADMIN_TOKEN": "test-admin-token",
+		// Parallel tests under the race detector make a slow store; a test of timeouts sets
+		// its own.
+		"TXSYNC_STORE_TIMEOUT": "10s",
 	}
 	for k, v := range variables {
 		env[k] = v

@@ -82,3 +82,32 @@ func TestPurchase_Time(t *testing.T) {
 		t.Errorf("CustomerID = %s, want the merchant's id of the identifier", withTime.CustomerID)
 	}
 }
+
+func TestSum(t *testing.T) {
+	t.Parallel()
+	by := partner.Principal{ClientID: "c", MerchantID: "m"}
+	at := func(day int) time.Time { return time.Date(2026, 1, day, 0, 0, 0, 0, time.UTC) }
+	var purchases []purchase.Purchase
+	for i, day := range []int{5, 2, 9} {
+		d := baseDetails()
+		d.PurchaseTime = at(day)
+		d.Amount = purchase.Money(100 * (i + 1))
+		d.WxCouponAmount = 1
+		purchases = append(purchases, purchase.New(int64(i+1), by, d, at(20)))
+	}
+
+	got := purchase.Sum(purchases)
+
+	if got.Count != 3 {
+		t.Errorf("Count = %d, want 3", got.Count)
+	}
+	if got.Amount != 600 || got.CouponAmount != 240 || got.WxCouponAmount != 3 {
+		t.Errorf("sums = %d, %d, %d, want 600, 240, 3", got.Amount, got.CouponAmount, got.WxCouponAmount)
+	}
+	if !got.First.Equal(at(2)) || !got.Last.Equal(at(9)) {
+		t.Errorf("First, Last = %s, %s, want %s, %s", got.First, got.Last, at(2), at(9))
+	}
+	if empty := purchase.Sum(nil); empty.Count != 0 || !empty.First.IsZero() {
+		t.Errorf("Sum(nil) = %+v, want zero totals", empty)
+	}
+}

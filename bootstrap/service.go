@@ -112,6 +112,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 	tracing := []fiber.Handler{tel.HTTPMiddleware()}
 	s.partnerAPI = httpapi.NewPartnerAPI(httpapi.Config{
 		Recorder:     tel.TraceRecorder(recorder),
+		Reader:       application.NewLookup(store.Transactions(), store.Customers()),
 		Access:       tel.TraceTokenIssuer(s.access),
 		Store:        store,
 		Clock:        clock,

@@ -55,9 +55,13 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 		var (
 			invalid  *purchase.ValidationError
 			conflict *application.ConflictError
+			missing  *notFoundError
 			fiberErr *fiber.Error
 		)
 		switch {
+		case errors.As(err, &missing):
+			return sendError(c, fiber.StatusNotFound, missing.message, nil)
+
 		case errors.As(err, &invalid):
 			return sendError(c, fiber.StatusBadRequest, "invalid request", invalid.Fields)
 

@@ -192,8 +192,8 @@ func TestPartnerAPI_requestErrors(t *testing.T) {
 		{"content type in other case", "POST", "/tp/services/transaction", "Application/JSON; Charset=UTF-8",
 			"Bearer " + client.Token, "{}", 400, [2]string{}},
 		{"unknown path", "POST", "/tp/services/nothing", "application/json", "", "{}", 404, [2]string{}},
-		{"wrong method", "GET", "/tp/services/transaction", "", "", "", 405,
-			[2]string{"Allow", "POST"}},
+		{"wrong method", "DELETE", "/tp/services/transaction", "", "", "", 405,
+			[2]string{"Allow", "GET, HEAD, POST"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,6 +38,7 @@ type Pinger interface {
 // Config holds what the partner API needs.
 type Config struct {
 	Recorder Recorder
+	Reader   Reader
 	Access   Authenticator
 	Store    Pinger
 	Clock    application.Clock
@@ -60,6 +61,9 @@ func NewPartnerAPI(cfg Config) *fiber.App {
 	h := &handlers{cfg: cfg}
 
 	app.Post("/tp/services/transaction", h.authenticate, h.recordTransaction)
+	app.Get("/tp/services/transaction", h.authenticate, h.readTransaction)
+	app.Get("/tp/services/customer", h.authenticate, h.readCustomer)
+	app.Get("/tp/services/customer/transactions", h.authenticate, h.readCustomerTransactions)
 	app.Post("/tp/oauth/token", h.issueToken)
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -143,7 +144,7 @@ func TestTransactions_findMissing(t *testing.T) {
 	}
 }
 
-func TestTransactions_listByCustomerNewestFirst(t *testing.T) {
+func TestTransactions_listByCustomerPages(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
 	transactions := store.Transactions()
@@ -153,17 +154,38 @@ func TestTransactions_listByCustomerNewestFirst(t *testing.T) {
 		}
 	}
 
-	list, err := transactions.ListByCustomer(t.Context(), samplePurchase(1, "client-1", "x").CustomerID)
-	if err != nil {
-		t.Fatalf("list: %v", err)
+	customerID := samplePurchase(1, "client-1", "x").CustomerID
+	tests := []struct {
+		before int64
+		limit  int
+		want   []int64
+	}{
+		{0, 10, []int64{3, 2, 1}},
+		{0, 2, []int64{3, 2}},
+		{3, 10, []int64{2, 1}},
+		{2, 1, []int64{1}},
+		{1, 10, nil},
 	}
-	if len(list) != 3 {
-		t.Fatalf("listed %d purchases, want 3", len(list))
-	}
-	for i, want := range []int64{3, 2, 1} {
-		if list[i].PlatformID != want {
-			t.Errorf("list[%d].PlatformID = %d, want %d", i, list[i].PlatformID, want)
+	for _, tt := range tests {
+		list, err := transactions.ListByCustomer(t.Context(), customerID, tt.before, tt.limit)
+		if err != nil {
+			t.Fatalf("list: %v", err)
 		}
+		var got []int64
+		for _, p := range list {
+			got = append(got, p.PlatformID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ListByCustomer(before %d, limit %d) = %v, want %v", tt.before, tt.limit, got, tt.want)
+		}
+	}
+
+	p, err := transactions.FindByPlatformID(t.Context(), 2)
+	if err != nil || p.TransactionID != "T-2" {
+		t.Errorf("FindByPlatformID(2) = %q, %v, want T-2", p.TransactionID, err)
+	}
+	if _, err := transactions.FindByPlatformID(t.Context(), 99); !errors.Is(err, application.ErrNotFound) {
+		t.Errorf("FindByPlatformID(99): err = %v, want ErrNotFound", err)
 	}
 }
 

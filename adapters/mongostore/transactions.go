@@ -145,11 +145,32 @@ func (t *Transactions) FindByTransactionID(
 	return doc.purchase()
 }
 
-// ListByCustomer returns the purchases of a customer, newest platform id first.
-func (t *Transactions) ListByCustomer(ctx context.Context, customerID uuid.UUID) ([]purchase.Purchase, error) {
+// FindByPlatformID returns the purchase with platformID, or application.ErrNotFound.
+func (t *Transactions) FindByPlatformID(ctx context.Context, platformID int64) (purchase.Purchase, error) {
+	var doc transactionDocument
+	err := t.collection.FindOne(ctx, bson.D{{Key: "platform_id", Value: platformID}}).Decode(&doc)
+	if err != nil {
+		return purchase.Purchase{}, fmt.Errorf("find transaction %d: %w", platformID, translate(err))
+	}
+	return doc.purchase()
+}
+
+// ListByCustomer returns up to limit purchases of customerID with a platform id below
+// before (any id when before is 0), highest platform id first.
+func (t *Transactions) ListByCustomer(
+	ctx context.Context,
+	customerID uuid.UUID,
+	before int64,
+	limit int,
+) ([]purchase.Purchase, error) {
 	filter := bson.D{{Key: "customer_id", Value: customerID.String()}}
-	newestFirst := options.Find().SetSort(bson.D{{Key: "platform_id", Value: -1}})
-	cursor, err := t.collection.Find(ctx, filter, newestFirst)
+	if before > 0 {
+		filter = append(filter, bson.E{Key: "platform_id", Value: bson.D{{Key: "$lt", Value: before}}})
+	}
+	opts := options.Find().
+		SetSort(bson.D{{Key: "platform_id", Value: -1}}).
+		SetLimit(int64(limit))
+	cursor, err := t.collection.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list transactions of customer %s: %w", customerID, translate(err))
 	}

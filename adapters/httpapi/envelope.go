@@ -48,31 +48,48 @@ func sendError(c *fiber.Ctx, code int, message string, fields []purchase.FieldEr
 // retryAfterSeconds is what a 503 asks partners to wait before retrying.
 const retryAfterSeconds = "1"
 
+// failure is how the partner API reports an error of the use cases: its HTTP status, the
+// envelope's message and the field errors.
+type failure struct {
+	status  int
+	message string
+	fields  []purchase.FieldError
+}
+
+// classify maps an error of parsing or of a use case to its failure. It returns false for
+// errors that are not the caller's to fix nor a store outage: defects, reported as 500.
+func classify(err error) (failure, bool) {
+	var (
+		invalid  *purchase.ValidationError
+		conflict *application.ConflictError
+		missing  *notFoundError
+	)
+	switch {
+	case errors.As(err, &missing):
+		return failure{fiber.StatusNotFound, missing.message, nil}, true
+
+	case errors.As(err, &invalid):
+		return failure{fiber.StatusBadRequest, "invalid request", invalid.Fields}, true
+
+	case errors.As(err, &conflict):
+		fields := make([]purchase.FieldError, len(conflict.Fields))
+		for i, f := range conflict.Fields {
+			fields[i] = purchase.FieldError{Field: f, Reason: "differs from the recorded purchase"}
+		}
+		return failure{fiber.StatusConflict, "transaction_id was already recorded with different content", fields}, true
+
+	case errors.Is(err, application.ErrStoreUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return failure{fiber.StatusServiceUnavailable, "the store is unavailable, retry later", nil}, true
+	}
+	return failure{fiber.StatusInternalServerError, "internal error, quote the request id when you report it", nil}, false
+}
+
 // errorHandler maps every error a handler or Fiber returns to its status and envelope. It
-// is the only place that knows which error means which HTTP status.
+// and classify are the only places that know which error means which HTTP status.
 func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
-		var (
-			invalid  *purchase.ValidationError
-			conflict *application.ConflictError
-			missing  *notFoundError
-			fiberErr *fiber.Error
-		)
+		var fiberErr *fiber.Error
 		switch {
-		case errors.As(err, &missing):
-			return sendError(c, fiber.StatusNotFound, missing.message, nil)
-
-		case errors.As(err, &invalid):
-			return sendError(c, fiber.StatusBadRequest, "invalid request", invalid.Fields)
-
-		case errors.As(err, &conflict):
-			fields := make([]purchase.FieldError, len(conflict.Fields))
-			for i, f := range conflict.Fields {
-				fields[i] = purchase.FieldError{Field: f, Reason: "differs from the recorded purchase"}
-			}
-			return sendError(c, fiber.StatusConflict,
-				"transaction_id was already recorded with different content", fields)
-
 		case errors.Is(err, partner.ErrInvalidToken):
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			return sendError(c, fiber.StatusUnauthorized, authMessage(err), nil)
@@ -80,20 +97,19 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 		case errors.Is(err, partner.ErrClientDisabled):
 			return sendError(c, fiber.StatusForbidden, "the client is disabled", nil)
 
-		case errors.Is(err, application.ErrStoreUnavailable),
-			errors.Is(err, context.DeadlineExceeded):
-			logger.Warn("store unavailable", requestAttrs(c, err)...)
-			c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
-			return sendError(c, fiber.StatusServiceUnavailable,
-				"the store is unavailable, retry later", nil)
-
 		case errors.As(err, &fiberErr):
 			return sendFiberError(c, fiberErr)
 		}
 
-		logger.Error("request failed", requestAttrs(c, err)...)
-		return sendError(c, fiber.StatusInternalServerError,
-			"internal error, quote the request id when you report it", nil)
+		f, known := classify(err)
+		switch {
+		case !known:
+			logger.Error("request failed", requestAttrs(c, err)...)
+		case f.status == fiber.StatusServiceUnavailable:
+			logger.Warn("store unavailable", requestAttrs(c, err)...)
+			c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+		}
+		return sendError(c, f.status, f.message, f.fields)
 	}
 }
 

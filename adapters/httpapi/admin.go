@@ -62,7 +62,7 @@ func NewClientView(c partner.Client, secret string) ClientView {
 // NewAdminAPI returns the Fiber app of the admin API. Serve it on a listener only operators
 // reach; by default that is loopback.
 func NewAdminAPI(cfg AdminConfig) *fiber.App {
-	app := newApp(cfg.Logger, cfg.ReadTimeout, cfg.Middleware)
+	app := newApp(cfg.Logger, cfg.ReadTimeout, maxBodyBytes, cfg.Middleware)
 	a := &admin{cfg: cfg}
 	if cfg.Metrics != nil {
 		app.Get("/metrics", adaptor.HTTPHandler(cfg.Metrics))

@@ -123,7 +123,11 @@ func sendFiberError(c *fiber.Ctx, err *fiber.Error) error {
 		c.Set(fiber.HeaderAllow, allowedMethods(c))
 		return sendError(c, err.Code, "method "+c.Method()+" is not allowed here", nil)
 	case fiber.StatusRequestEntityTooLarge:
-		return sendError(c, err.Code, "the request body is larger than 64 KiB", nil)
+		message := err.Message
+		if message == fiber.ErrRequestEntityTooLarge.Message {
+			message = "the request body is too large: at most 64 KiB for one purchase, 1 MiB for a batch"
+		}
+		return sendError(c, err.Code, message, nil)
 	}
 	return sendError(c, err.Code, err.Message, nil)
 }

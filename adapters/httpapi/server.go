@@ -16,12 +16,14 @@ import (
 	"github.com/txsync/txsync/domain/purchase"
 )
 
-// maxBodyBytes is the largest request body the partner API reads.
+// maxBodyBytes is the largest body of a single purchase request. Fiber reads bodies up to
+// maxBatchBodyBytes, the batch endpoint's limit.
 const maxBodyBytes = 64 << 10
 
-// Recorder records purchases.
+// Recorder records purchases, or tells what recording one would do.
 type Recorder interface {
 	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
+	Preview(ctx context.Context, by partner.Principal, details purchase.Details) (application.Preview, error)
 }
 
 // Authenticator checks access tokens and issues them.
@@ -57,11 +59,12 @@ type Config struct {
 
 // NewPartnerAPI returns the Fiber app of the partner API.
 func NewPartnerAPI(cfg Config) *fiber.App {
-	app := newApp(cfg.Logger, cfg.ReadTimeout, cfg.Middleware)
+	app := newApp(cfg.Logger, cfg.ReadTimeout, maxBatchBodyBytes, cfg.Middleware)
 	h := &handlers{cfg: cfg}
 
 	app.Post("/tp/services/transaction", h.authenticate, h.recordTransaction)
 	app.Get("/tp/services/transaction", h.authenticate, h.readTransaction)
+	app.Post("/tp/services/transactions", h.authenticate, h.recordBatch)
 	app.Get("/tp/services/customer", h.authenticate, h.readCustomer)
 	app.Get("/tp/services/customer/transactions", h.authenticate, h.readCustomerTransactions)
 	app.Post("/tp/oauth/token", h.issueToken)
@@ -75,10 +78,15 @@ func NewPartnerAPI(cfg Config) *fiber.App {
 // newApp returns a Fiber app with the settings and middleware both APIs share: the
 // envelope error handler, request ids, the given middleware, one log line per request and
 // panic recovery.
-func newApp(logger *slog.Logger, readTimeout time.Duration, middleware []fiber.Handler) *fiber.App {
+func newApp(
+	logger *slog.Logger,
+	readTimeout time.Duration,
+	bodyLimit int,
+	middleware []fiber.Handler,
+) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "txsync",
-		BodyLimit:             maxBodyBytes,
+		BodyLimit:             bodyLimit,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
@@ -111,6 +119,10 @@ func (h *handlers) recordTransaction(c *fiber.Ctx) error {
 	if err := requireJSON(c); err != nil {
 		return err
 	}
+	if len(c.Body()) > maxBodyBytes {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge,
+			"the request body is larger than 64 KiB; send many purchases to /tp/services/transactions")
+	}
 	now := h.cfg.Clock.Now()
 	details, err := decodePurchase(c.Body(), h.cfg.Location, now)
 	if err != nil {
@@ -119,6 +131,9 @@ func (h *handlers) recordTransaction(c *fiber.Ctx) error {
 
 	ctx, cancel := context.WithTimeout(c.UserContext(), h.cfg.StoreTimeout)
 	defer cancel()
+	if c.QueryBool("dry_run") {
+		return h.previewTransaction(ctx, c, details, now)
+	}
 	recorded, err := h.cfg.Recorder.Record(ctx, principal(c), details)
 	if err != nil {
 		return err

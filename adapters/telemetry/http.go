@@ -69,7 +69,7 @@ func (t *Telemetry) HTTPMiddleware() fiber.Handler {
 			semconv.HTTPResponseStatusCode(status),
 		)
 		t.instruments.httpDuration.Record(ctx, time.Since(start).Seconds(), attrs)
-		if route == purchaseRoute && method == fiber.MethodPost {
+		if route == purchaseRoute && method == fiber.MethodPost && !c.QueryBool("dry_run") {
 			outcome := purchaseOutcome(status, c.GetRespHeader("Idempotent-Replayed") == "true")
 			t.instruments.purchases.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
 		}

@@ -25,9 +25,10 @@ const (
 	attrCustomerCreated = "txsync.customer.created"
 )
 
-// Recorder records purchases.
+// Recorder records purchases, or tells what recording one would do.
 type Recorder interface {
 	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
+	Preview(ctx context.Context, by partner.Principal, details purchase.Details) (application.Preview, error)
 }
 
 // TokenIssuer checks client credentials and issues access tokens.
@@ -74,6 +75,26 @@ func (r *tracedRecorder) Record(
 		r.t.instruments.customersCreated.Add(ctx, 1)
 	}
 	return recorded, nil
+}
+
+func (r *tracedRecorder) Preview(
+	ctx context.Context,
+	by partner.Principal,
+	details purchase.Details,
+) (application.Preview, error) {
+	ctx, span := r.t.tracer.Start(ctx, "PreviewTransaction", trace.WithAttributes(
+		attribute.String(attrMerchantID, by.MerchantID),
+		attribute.String(attrClientID, by.ClientID),
+	))
+	defer span.End()
+
+	preview, err := r.next.Preview(ctx, by, details)
+	if err != nil {
+		recordError(span, err)
+		return preview, err
+	}
+	span.SetAttributes(attribute.String("txsync.transaction.outcome", string(preview.Outcome)))
+	return preview, nil
 }
 
 // TraceTokenIssuer wraps next in a span per token request and counts tokens issued and

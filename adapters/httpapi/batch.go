@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/txsync/txsync/domain/purchase"
+)
+
+const (
+	// maxBatchItems is the largest number of purchases one batch request may carry.
+	maxBatchItems = 500
+	// maxBatchBodyBytes is the largest batch request body.
+	maxBatchBodyBytes = 1 << 20
+	// batchConcurrency bounds how many purchases of one batch are recorded at once.
+	batchConcurrency = 16
+)
+
+// batchResult is the result of a batch request: one envelope per purchase, in the order
+// of the request.
+type batchResult struct {
+	Transactions []envelope `json:"transactions"`
+}
+
+// recordBatch records the purchases of {"transactions": [...]}. Each item gets the
+// envelope a single request would have got, and a broken item never fails the others.
+// Items with the same transaction_id are recorded one after another in request order, so
+// the first one decides and the others replay or conflict with it.
+func (h *handlers) recordBatch(c *fiber.Ctx) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	items, err := batchItems(c.Body())
+	if err != nil {
+		return err
+	}
+
+	now := h.cfg.Clock.Now()
+	results := make([]envelope, len(items))
+	details := make([]purchase.Details, len(items))
+	groups := make(map[string][]int) // transaction id → item indexes, in request order
+	var order []string
+	for i, item := range items {
+		d, err := decodePurchase(item, h.cfg.Location, now)
+		if err != nil {
+			results[i] = h.itemFailure(c, err)
+			continue
+		}
+		details[i] = d
+		if _, seen := groups[d.TransactionID]; !seen {
+			order = append(order, d.TransactionID)
+		}
+		groups[d.TransactionID] = append(groups[d.TransactionID], i)
+	}
+
+	var g errgroup.Group
+	g.SetLimit(batchConcurrency)
+	by := principal(c)
+	for _, transactionID := range order {
+		g.Go(func() error {
+			for _, i := range groups[transactionID] {
+				ctx, cancel := context.WithTimeout(c.UserContext(), h.cfg.StoreTimeout)
+				recorded, err := h.cfg.Recorder.Record(ctx, by, details[i])
+				cancel()
+				if err != nil {
+					results[i] = h.itemFailure(c, err)
+					continue
+				}
+				results[i] = envelope{
+					Status: status{Code: "200", Message: "success"},
+					Result: purchaseResult{
+						TransactionID: recorded.PlatformID,
+						CustomerID:    recorded.CustomerID.String(),
+						Replayed:      recorded.Replayed,
+					},
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // the workers report through results and never return an error
+
+	return sendSuccess(c, batchResult{Transactions: results})
+}
+
+// itemFailure is the envelope of one failed batch item. Defects are logged with the
+// batch's request id, which the item's envelope carries.
+func (h *handlers) itemFailure(c *fiber.Ctx, err error) envelope {
+	f, known := classify(err)
+	if !known {
+		h.cfg.Logger.Error("batch item failed", requestAttrs(c, err)...)
+	}
+	env := envelope{Status: status{Code: strconv.Itoa(f.status), Message: f.message}, Errors: f.fields}
+	if !known {
+		env.RequestID = requestID(c)
+	}
+	return env
+}
+
+// batchItems returns the raw purchases of a batch body: an object whose member
+// "transactions" is an array of 1 to maxBatchItems values.
+func batchItems(body []byte) ([]jsontext.Value, error) {
+	if len(body) > maxBatchBodyBytes {
+		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, "a batch body must be at most 1 MiB")
+	}
+	values, err := members(body)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := values["transactions"]
+	if !ok || list.Kind() == 'n' {
+		return nil, fieldError("transactions", `is required: send {"transactions": [purchase, ...]}`)
+	}
+	if list.Kind() != '[' {
+		return nil, fieldError("transactions", "must be an array of purchases")
+	}
+
+	dec := jsontext.NewDecoder(bytes.NewReader(list))
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, syntaxError(err)
+	}
+	var items []jsontext.Value
+	for dec.PeekKind() != ']' {
+		item, err := dec.ReadValue()
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		if len(items) == maxBatchItems {
+			return nil, fieldError("transactions", "must hold at most 500 purchases")
+		}
+		items = append(items, item.Clone())
+	}
+	if len(items) == 0 {
+		return nil, fieldError("transactions", "must hold at least one purchase")
+	}
+	return items, nil
+}

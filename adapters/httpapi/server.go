@@ -68,6 +68,7 @@ func NewPartnerAPI(cfg Config) *fiber.App {
 	app.Get("/tp/services/customer", h.authenticate, h.readCustomer)
 	app.Get("/tp/services/customer/transactions", h.authenticate, h.readCustomerTransactions)
 	app.Post("/tp/oauth/token", h.issueToken)
+	app.Get("/tp/openapi.json", serveOpenAPI)
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})

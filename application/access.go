@@ -24,6 +24,9 @@ type ClientRepository interface {
 	List(ctx context.Context) ([]partner.Client, error)
 	// Disable marks the client with id disabled, or returns ErrNotFound.
 	Disable(ctx context.Context, id string) error
+	// SetRateLimit gives the client with id its own rate limit, or the default back when
+	// limit is zero. It returns ErrNotFound for an unknown id.
+	SetRateLimit(ctx context.Context, id string, limit partner.RateLimit) error
 }
 
 // SecretHasher turns client secrets into slow hashes and checks secrets against them.
@@ -117,6 +120,20 @@ func (a *Access) ListClients(ctx context.Context) ([]partner.Client, error) {
 func (a *Access) DisableClient(ctx context.Context, id string) error {
 	if err := a.clients.Disable(ctx, id); err != nil {
 		return fmt.Errorf("disable client %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetRateLimit gives the client with id its own rate limit, or the default back when limit
+// is zero. Every instance applies it within the refresh period of its client policies.
+func (a *Access) SetRateLimit(ctx context.Context, id string, limit partner.RateLimit) error {
+	if !limit.IsZero() {
+		if err := limit.Validate(); err != nil {
+			return err
+		}
+	}
+	if err := a.clients.SetRateLimit(ctx, id, limit); err != nil {
+		return fmt.Errorf("set rate limit of client %s: %w", id, err)
 	}
 	return nil
 }

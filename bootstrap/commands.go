@@ -18,6 +18,7 @@ import (
 
 	"github.com/txsync/txsync/adapters/httpapi"
 	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/partner"
 )
 
 const usage = `txsync records partners' purchases exactly once.
@@ -29,6 +30,8 @@ Usage:
                                             create a partner client; prints its secret once
   txsync clients list                       list partner clients
   txsync clients disable ID                 disable a partner client
+  txsync clients limit ID --per-second R --burst B
+                                            give a client its own rate limit (0 0: default)
   txsync replay --file F.jsonl --url U --client-id ID --client-secret S
                                             post one purchase per line and summarize
   txsync healthcheck                        exit 0 when the local partner API is alive
@@ -127,7 +130,7 @@ func runStore(ctx context.Context, cfg Config, logger *slog.Logger) error {
 // clients runs the client management commands against the store directly.
 func clients(ctx context.Context, cfg Config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("missing subcommand: create, list or disable")
+		return errors.New("missing subcommand: create, list, disable or limit")
 	}
 	store, err := openStore(ctx, cfg, logger, "127.0.0.1:0", true, nil)
 	if err != nil {
@@ -179,8 +182,11 @@ func clients(ctx context.Context, cfg Config, logger *slog.Logger, args []string
 			return err
 		}
 		return out.Encode(map[string]any{"client_id": args[1], "disabled": true})
+
+	case "limit":
+		return setClientRateLimit(ctx, svc.access, args[1:], out)
 	}
-	return fmt.Errorf("unknown subcommand %q: use create, list or disable", args[0])
+	return fmt.Errorf("unknown subcommand %q: use create, list, disable or limit", args[0])
 }
 
 // healthcheck asks the partner API of this host whether it is alive, for container
@@ -201,4 +207,28 @@ func healthcheck(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("GET /healthz answered %s", resp.Status)
 	}
 	return nil
+}
+
+// setClientRateLimit runs `txsync clients limit ID --per-second R --burst B`.
+func setClientRateLimit(ctx context.Context, access *application.Access, args []string, out *json.Encoder) error {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+		return errors.New("usage: txsync clients limit ID --per-second R --burst B")
+	}
+	id := args[0]
+	flags := flag.NewFlagSet("clients limit", flag.ContinueOnError)
+	perSecond := flags.Float64("per-second", 0, "requests per second; 0 with --burst 0 restores the default")
+	burst := flags.Int("burst", 0, "requests the client may send at once")
+	if err := flags.Parse(args[1:]); err != nil {
+		return err
+	}
+	limit := partner.RateLimit{PerSecond: *perSecond, Burst: *burst}
+	err := access.SetRateLimit(ctx, id, limit)
+	if errors.Is(err, application.ErrNotFound) {
+		return fmt.Errorf("no client has the id %s", id)
+	}
+	if err != nil {
+		return err
+	}
+	view := httpapi.RateLimitView{PerSecond: limit.PerSecond, Burst: limit.Burst}
+	return out.Encode(map[string]any{"client_id": id, "rate_limit": view})
 }

@@ -12,6 +12,8 @@ import (
 	_ "time/tzdata" // purchase times are read in the merchants' zone whatever the host has
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/txsync/txsync/domain/partner"
 )
 
 // Config is txsync's configuration, read from TXSYNC_* environment variables.
@@ -41,9 +43,13 @@ type Config struct {
 	ReadTimeout time.Duration `env:"TXSYNC_READ_TIMEOUT" envDefault:"10s"`
 	// ShutdownTimeout bounds how long a stopping txsync waits for requests in flight.
 	ShutdownTimeout time.Duration `env:"TXSYNC_SHUTDOWN_TIMEOUT" envDefault:"20s"`
-	// DisabledRefresh is how often each instance reloads the disabled clients, and so the
-	// longest a disabled client's tokens keep working.
-	DisabledRefresh time.Duration `env:"TXSYNC_DISABLED_REFRESH" envDefault:"30s"`
+	// ClientRefresh is how often each instance reloads disabled clients and per-client rate
+	// limits, and so the longest a disabled client's tokens keep working.
+	ClientRefresh time.Duration `env:"TXSYNC_CLIENT_REFRESH" envDefault:"30s"`
+	// RateLimit and RateBurst are each client's default token bucket: requests per second,
+	// and requests at once. A batch costs one unit per purchase.
+	RateLimit float64 `env:"TXSYNC_RATE_LIMIT" envDefault:"200"`
+	RateBurst int     `env:"TXSYNC_RATE_BURST" envDefault:"1000"`
 	// BcryptCost is the work factor of client secret hashes.
 	BcryptCost int `env:"TXSYNC_BCRYPT_COST" envDefault:"10"`
 	// LogLevel is the lowest level logged: debug, info, warn or error.
@@ -103,11 +109,15 @@ func (c *Config) validate() error {
 		"TXSYNC_STORE_TIMEOUT":    c.StoreTimeout,
 		"TXSYNC_READ_TIMEOUT":     c.ReadTimeout,
 		"TXSYNC_SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
-		"TXSYNC_DISABLED_REFRESH": c.DisabledRefresh,
+		"TXSYNC_CLIENT_REFRESH":   c.ClientRefresh,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be a positive duration such as 2s, got %s", name, d))
 		}
+	}
+	if c.RateLimit <= 0 || c.RateBurst < 1 {
+		errs = append(errs, fmt.Errorf("TXSYNC_RATE_LIMIT must be above 0 and TXSYNC_RATE_BURST at least 1, got %g and %d",
+			c.RateLimit, c.RateBurst))
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		errs = append(errs, fmt.Errorf("TXSYNC_BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))
@@ -116,6 +126,11 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("TXSYNC_MONGODB_DATABASE must not be empty"))
 	}
 	return errors.Join(errs...)
+}
+
+// clientRateLimit returns each client's default rate limit.
+func (c Config) clientRateLimit() partner.RateLimit {
+	return partner.RateLimit{PerSecond: c.RateLimit, Burst: c.RateBurst}
 }
 
 // Location returns the merchants' time zone.
@@ -137,7 +152,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("store_timeout", c.StoreTimeout),
 		slog.Duration("read_timeout", c.ReadTimeout),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
-		slog.Duration("disabled_refresh", c.DisabledRefresh),
+		slog.Duration("client_refresh", c.ClientRefresh),
+		slog.Float64("rate_limit", c.RateLimit),
+		slog.Int("rate_burst", c.RateBurst),
 		slog.Int("bcrypt_cost", c.BcryptCost),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("export_traces", c.ExportTraces()),

@@ -18,9 +18,25 @@ import (
 
 	"github.com/txsync/txsync/adapters/auth"
 	"github.com/txsync/txsync/adapters/httpapi"
+	"github.com/txsync/txsync/adapters/ratelimit"
 	"github.com/txsync/txsync/adapters/telemetry"
 	"github.com/txsync/txsync/application"
+	"github.com/txsync/txsync/domain/partner"
 )
+
+// Token requests are limited per remote address and per client id, so client secrets
+// cannot be guessed at speed. A partner needs one token every two hours.
+var (
+	tokenRateByAddress = partner.RateLimit{PerSecond: 5, Burst: 20}
+	tokenRateByClient  = partner.RateLimit{PerSecond: 1, Burst: 10}
+)
+
+// rateLimit adapts a limiter to the HTTP API's rate limit function.
+func rateLimit(l *ratelimit.Limiter) httpapi.RateLimit {
+	return func(key string, cost int) httpapi.RateDecision {
+		return httpapi.RateDecision(l.Allow(key, cost))
+	}
+}
 
 // adminTokenFile is the file in the data folder that keeps a generated admin token.
 const adminTokenFile = "admin-token"
@@ -51,7 +67,7 @@ type Service struct {
 	logger     *slog.Logger
 	telemetry  *telemetry.Telemetry
 	store      *openedStore
-	disabled   *auth.Disabled
+	policies   *auth.Policies
 	access     *application.Access
 	partnerAPI *fiber.App
 	adminAPI   *fiber.App
@@ -121,6 +137,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 		StoreTimeout: cfg.StoreTimeout,
 		ReadTimeout:  cfg.ReadTimeout,
 		Middleware:   tracing,
+
+		ClientLimit:         rateLimit(ratelimit.New(cfg.clientRateLimit(), s.policies.RateLimit)),
+		TokenLimitByAddress: rateLimit(ratelimit.New(tokenRateByAddress, nil)),
+		TokenLimitByClient:  rateLimit(ratelimit.New(tokenRateByClient, nil)),
 	})
 	s.adminAPI = httpapi.NewAdminAPI(httpapi.AdminConfig{
 		Clients:     s.access,
@@ -133,8 +153,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 	return s, nil
 }
 
-// buildAccess wires token signing, secret hashing and the disabled clients to the store.
-// tracer traces the reloads of disabled clients.
+// buildAccess wires token signing, secret hashing and the client policies to the store.
+// tracer traces the reloads of client policies.
 func (s *Service) buildAccess(ctx context.Context, tracer trace.Tracer) error {
 	key, err := s.store.TokenSigningKey(ctx)
 	if err != nil {
@@ -144,11 +164,11 @@ func (s *Service) buildAccess(ctx context.Context, tracer trace.Tracer) error {
 	if err != nil {
 		return err
 	}
-	s.disabled = auth.NewDisabled(s.store.Clients(), s.cfg.DisabledRefresh, s.logger, tracer)
-	if err := s.disabled.Reload(ctx); err != nil {
-		return fmt.Errorf("load disabled clients: %w", err)
+	s.policies = auth.NewPolicies(s.store.Clients(), s.cfg.ClientRefresh, s.logger, tracer)
+	if err := s.policies.Reload(ctx); err != nil {
+		return fmt.Errorf("load client policies: %w", err)
 	}
-	s.access = application.NewAccess(s.store.Clients(), secrets, auth.NewTokens(key), s.disabled, systemClock{})
+	s.access = application.NewAccess(s.store.Clients(), secrets, auth.NewTokens(key), s.policies, systemClock{})
 	return nil
 }
 
@@ -184,7 +204,7 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) Serve(ctx context.Context, partnerLn, adminLn net.Listener) error {
 	reloadCtx, stopReload := context.WithCancel(ctx)
 	defer stopReload()
-	go s.disabled.Run(reloadCtx)
+	go s.policies.Run(reloadCtx)
 
 	served := make(chan error, 2)
 	go func() { served <- s.partnerAPI.Listener(partnerLn) }()

@@ -22,6 +22,7 @@ type ClientManager interface {
 	CreateClient(ctx context.Context, merchantID, name string) (partner.Client, string, error)
 	ListClients(ctx context.Context) ([]partner.Client, error)
 	DisableClient(ctx context.Context, id string) error
+	SetRateLimit(ctx context.Context, id string, limit partner.RateLimit) error
 }
 
 // AdminConfig holds what the admin API needs.
@@ -45,6 +46,14 @@ type ClientView struct {
 	Name         string    `json:"name"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// RateLimit is the client's own rate limit; absent when the default applies.
+	RateLimit *RateLimitView `json:"rate_limit,omitempty"`
+}
+
+// RateLimitView is a client's own token bucket: units per second and its size.
+type RateLimitView struct {
+	PerSecond float64 `json:"per_second"`
+	Burst     int     `json:"burst"`
 }
 
 // NewClientView returns the view of c, with secret when it is not empty.
@@ -56,7 +65,15 @@ func NewClientView(c partner.Client, secret string) ClientView {
 		Name:         c.Name,
 		Disabled:     c.Disabled,
 		CreatedAt:    c.CreatedAt,
+		RateLimit:    newRateLimitView(c.RateLimit),
 	}
+}
+
+func newRateLimitView(limit partner.RateLimit) *RateLimitView {
+	if limit.IsZero() {
+		return nil
+	}
+	return &RateLimitView{PerSecond: limit.PerSecond, Burst: limit.Burst}
 }
 
 // NewAdminAPI returns the Fiber app of the admin API. Serve it on a listener only operators
@@ -72,6 +89,7 @@ func NewAdminAPI(cfg AdminConfig) *fiber.App {
 	api.Post("/clients", a.createClient)
 	api.Get("/clients", a.listClients)
 	api.Post("/clients/:id/disable", a.disableClient)
+	api.Put("/clients/:id/rate-limit", a.setRateLimit)
 	return app
 }
 
@@ -130,4 +148,26 @@ func (a *admin) disableClient(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"client_id": id, "disabled": true})
+}
+
+// setRateLimit gives a client its own rate limit; {"per_second": 0, "burst": 0} gives the
+// default back.
+func (a *admin) setRateLimit(c *fiber.Ctx) error {
+	var req RateLimitView
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
+		return sendError(c, fiber.StatusBadRequest,
+			`the body must be a JSON object {"per_second": 50, "burst": 100}`, nil)
+	}
+	id := c.Params("id")
+	limit := partner.RateLimit{PerSecond: req.PerSecond, Burst: req.Burst}
+	err := a.cfg.Clients.SetRateLimit(c.UserContext(), id, limit)
+	switch {
+	case errors.Is(err, partner.ErrInvalidRateLimit):
+		return sendError(c, fiber.StatusBadRequest, err.Error(), nil)
+	case errors.Is(err, application.ErrNotFound):
+		return sendError(c, fiber.StatusNotFound, "no client has the id "+id, nil)
+	case err != nil:
+		return err
+	}
+	return c.JSON(fiber.Map{"client_id": id, "rate_limit": newRateLimitView(limit)})
 }

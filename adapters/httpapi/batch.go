@@ -39,6 +39,9 @@ func (h *handlers) recordBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := h.charge(c, len(items)); err != nil {
+		return err
+	}
 
 	now := h.cfg.Clock.Now()
 	results := make([]envelope, len(items))

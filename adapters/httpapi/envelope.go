@@ -88,8 +88,17 @@ func classify(err error) (failure, bool) {
 // and classify are the only places that know which error means which HTTP status.
 func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
-		var fiberErr *fiber.Error
+		var (
+			fiberErr *fiber.Error
+			limited  *rateLimitedError
+		)
 		switch {
+		case errors.As(err, &limited):
+			c.Set(fiber.HeaderRetryAfter, retryAfter(limited.retryAfter))
+			return sendError(c, fiber.StatusTooManyRequests,
+				"too many requests: this client is over its rate limit, retry after "+
+					retryAfter(limited.retryAfter)+" s", nil)
+
 		case errors.Is(err, partner.ErrInvalidToken):
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			return sendError(c, fiber.StatusUnauthorized, authMessage(err), nil)

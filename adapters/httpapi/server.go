@@ -55,6 +55,13 @@ type Config struct {
 	// Middleware runs on every request after the request id is set and before the access
 	// log, such as tracing.
 	Middleware []fiber.Handler
+	// ClientLimit, when set, rate-limits each client across all its requests, keyed by
+	// client id.
+	ClientLimit RateLimit
+	// TokenLimitByAddress and TokenLimitByClient, when set, rate-limit token requests per
+	// remote address and per client id, so secrets cannot be guessed at speed.
+	TokenLimitByAddress RateLimit
+	TokenLimitByClient  RateLimit
 }
 
 // NewPartnerAPI returns the Fiber app of the partner API.
@@ -62,11 +69,11 @@ func NewPartnerAPI(cfg Config) *fiber.App {
 	app := newApp(cfg.Logger, cfg.ReadTimeout, maxBatchBodyBytes, cfg.Middleware)
 	h := &handlers{cfg: cfg}
 
-	app.Post("/tp/services/transaction", h.authenticate, h.recordTransaction)
-	app.Get("/tp/services/transaction", h.authenticate, h.readTransaction)
-	app.Post("/tp/services/transactions", h.authenticate, h.recordBatch)
-	app.Get("/tp/services/customer", h.authenticate, h.readCustomer)
-	app.Get("/tp/services/customer/transactions", h.authenticate, h.readCustomerTransactions)
+	app.Post("/tp/services/transaction", h.authenticate, h.limitClient, h.recordTransaction)
+	app.Get("/tp/services/transaction", h.authenticate, h.limitClient, h.readTransaction)
+	app.Post("/tp/services/transactions", h.authenticate, h.recordBatch) // charges per item
+	app.Get("/tp/services/customer", h.authenticate, h.limitClient, h.readCustomer)
+	app.Get("/tp/services/customer/transactions", h.authenticate, h.limitClient, h.readCustomerTransactions)
 	app.Post("/tp/oauth/token", h.issueToken)
 	app.Get("/tp/openapi.json", serveOpenAPI)
 	app.Get("/healthz", func(c *fiber.Ctx) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,6 +53,12 @@ func (h *handlers) issueToken(c *fiber.Ctx) error {
 			"client credentials are required, as HTTP Basic or as client_id and client_secret")
 	}
 
+	if wait, limited := h.limitTokenRequest(c, clientID); limited {
+		c.Set(fiber.HeaderRetryAfter, retryAfter(wait))
+		return sendOAuthError(c, fiber.StatusTooManyRequests, "rate_limited",
+			"too many token requests from this address or for this client, retry after "+retryAfter(wait)+" s")
+	}
+
 	token, err := h.cfg.Access.IssueToken(c.UserContext(), clientID, secret)
 	switch {
 	case errors.Is(err, partner.ErrInvalidSecret), errors.Is(err, partner.ErrClientDisabled):
@@ -88,4 +95,21 @@ func basicAuth(c *fiber.Ctx) (user, password string, ok bool) {
 		return "", "", false
 	}
 	return strings.Cut(string(decoded), ":")
+}
+
+// limitTokenRequest charges the token request to its remote address and its client id and
+// returns how long to wait when either is over its limit.
+func (h *handlers) limitTokenRequest(c *fiber.Ctx, clientID string) (time.Duration, bool) {
+	wait := time.Duration(0)
+	if h.cfg.TokenLimitByAddress != nil {
+		if d := h.cfg.TokenLimitByAddress(c.IP(), 1); !d.Allowed {
+			wait = max(wait, d.RetryAfter)
+		}
+	}
+	if h.cfg.TokenLimitByClient != nil {
+		if d := h.cfg.TokenLimitByClient(clientID, 1); !d.Allowed {
+			wait = max(wait, d.RetryAfter)
+		}
+	}
+	return wait, wait > 0
 }

@@ -175,7 +175,7 @@ func TestRecordTransaction_merchantsAreIsolated(t *testing.T) {
 
 func TestRecordTransaction_disabledClientForbidden(t *testing.T) {
 	t.Parallel()
-	svc := servicetest.New(t, map[string]string{"TXSYNC_DISABLED_REFRESH": "50ms"})
+	svc := servicetest.New(t, map[string]string{"TXSYNC_CLIENT_REFRESH": "50ms"})
 	client := servicetest.NewClient(t, svc, "m1")
 	app := svc.PartnerAPI()
 	servicetest.Serve(t, svc) // runs the reload of disabled clients

@@ -20,6 +20,9 @@ type clientDocument struct {
 	SecretHash []byte    `bson:"secret_hash"`
 	Disabled   bool      `bson:"disabled"`
 	CreatedAt  time.Time `bson:"created_at"`
+	// RatePerSecond and RateBurst are the client's own rate limit; zero means the default.
+	RatePerSecond float64 `bson:"rate_per_second,omitempty"`
+	RateBurst     int     `bson:"rate_burst,omitempty"`
 }
 
 func (d clientDocument) client() partner.Client {
@@ -30,6 +33,7 @@ func (d clientDocument) client() partner.Client {
 		SecretHash: d.SecretHash,
 		Disabled:   d.Disabled,
 		CreatedAt:  d.CreatedAt.UTC(),
+		RateLimit:  partner.RateLimit{PerSecond: d.RatePerSecond, Burst: d.RateBurst},
 	}
 }
 
@@ -73,9 +77,12 @@ func (c *Clients) List(ctx context.Context) ([]partner.Client, error) {
 	return c.list(ctx, bson.D{})
 }
 
-// ListDisabled returns every disabled client.
-func (c *Clients) ListDisabled(ctx context.Context) ([]partner.Client, error) {
-	return c.list(ctx, bson.D{{Key: "disabled", Value: true}})
+// ListWithPolicies returns every client that is disabled or has a rate limit of its own.
+func (c *Clients) ListWithPolicies(ctx context.Context) ([]partner.Client, error) {
+	return c.list(ctx, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "disabled", Value: true}},
+		bson.D{{Key: "rate_per_second", Value: bson.D{{Key: "$gt", Value: 0}}}},
+	}}})
 }
 
 func (c *Clients) list(ctx context.Context, filter bson.D) ([]partner.Client, error) {
@@ -104,6 +111,29 @@ func (c *Clients) Disable(ctx context.Context, id string) error {
 	}
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("disable client: %w", application.ErrNotFound)
+	}
+	return nil
+}
+
+// SetRateLimit gives the client with id its own rate limit, or the default back when limit
+// is zero. It returns application.ErrNotFound for an unknown id.
+func (c *Clients) SetRateLimit(ctx context.Context, id string, limit partner.RateLimit) error {
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: "rate_per_second", Value: limit.PerSecond},
+		{Key: "rate_burst", Value: limit.Burst},
+	}}}
+	if limit.IsZero() {
+		update = bson.D{{Key: "$unset", Value: bson.D{
+			{Key: "rate_per_second", Value: ""},
+			{Key: "rate_burst", Value: ""},
+		}}}
+	}
+	res, err := c.collection.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	if err != nil {
+		return fmt.Errorf("set rate limit of client: %w", translate(err))
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("set rate limit of client: %w", application.ErrNotFound)
 	}
 	return nil
 }

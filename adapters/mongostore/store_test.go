@@ -275,9 +275,32 @@ func TestClients_lifecycle(t *testing.T) {
 	if !got.Disabled || got.MerchantID != "m1" || string(got.SecretHash) != "hash" {
 		t.Errorf("found %+v, want the disabled client with its merchant and hash", got)
 	}
-	disabled, err := clients.ListDisabled(t.Context())
-	if err != nil || len(disabled) != 1 || disabled[0].ID != c.ID {
-		t.Errorf("disabled = %v, %v, want just %s", disabled, err, c.ID)
+	limited := partner.Client{ID: uuid.NewString(), MerchantID: "m1", Name: "limited", CreatedAt: c.CreatedAt.Add(time.Second)}
+	plain := partner.Client{ID: uuid.NewString(), MerchantID: "m1", Name: "plain", CreatedAt: c.CreatedAt.Add(2 * time.Second)}
+	for _, other := range []partner.Client{limited, plain} {
+		if err := clients.Create(t.Context(), other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own := partner.RateLimit{PerSecond: 2.5, Burst: 7}
+	if err := clients.SetRateLimit(t.Context(), limited.ID, own); err != nil {
+		t.Fatalf("set rate limit: %v", err)
+	}
+	withPolicies, err := clients.ListWithPolicies(t.Context())
+	if err != nil || len(withPolicies) != 2 {
+		t.Fatalf("with policies = %v, %v, want the disabled and the limited client", withPolicies, err)
+	}
+	if withPolicies[0].ID != c.ID || withPolicies[1].RateLimit != own {
+		t.Errorf("with policies = %+v, want %s disabled then %s limited to %+v", withPolicies, c.ID, limited.ID, own)
+	}
+	if err := clients.SetRateLimit(t.Context(), limited.ID, partner.RateLimit{}); err != nil {
+		t.Fatalf("reset rate limit: %v", err)
+	}
+	if withPolicies, _ := clients.ListWithPolicies(t.Context()); len(withPolicies) != 1 {
+		t.Errorf("after the reset, %d clients have policies, want 1", len(withPolicies))
+	}
+	if err := clients.SetRateLimit(t.Context(), "nope", own); !errors.Is(err, application.ErrNotFound) {
+		t.Errorf("set rate limit of unknown: err = %v, want ErrNotFound", err)
 	}
 	if err := clients.Disable(t.Context(), "nope"); !errors.Is(err, application.ErrNotFound) {
 		t.Errorf("disable unknown: err = %v, want ErrNotFound", err)

@@ -70,6 +70,10 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := printSummary(stdout, summary, opts.json); err != nil {
 		return fmt.Errorf("print summary: %w", err)
 	}
+	if errors.Is(runErr, partnerapi.ErrUnreachable) {
+		return fmt.Errorf("%w\nThe replay stopped there. Run it again: the service returns "+
+			"purchases it already recorded as replays and records each only once.", runErr)
+	}
 	return runErr
 }
 
@@ -81,6 +85,9 @@ func parseReplayFlags(args []string, stderr io.Writer) (replayOptions, error) {
 	flags.StringVar(&opts.baseURL, "url", "",
 		"base URL of the partner API, such as http://127.0.0.1:8080 (required)")
 	flags.StringVar(&opts.clientID, "client-id", "", "partner client id (required)")
+	// Limit: the secret is a command-line argument, so other users of the host can read
+	// it in the process list while the replay runs. There is no flag to read it from a
+	// file yet.
 	flags.StringVar(&opts.clientSecret, "client-secret", "", "partner client secret (required)")
 	flags.IntVar(&opts.concurrency, "concurrency", partnerapi.DefaultConcurrency,
 		fmt.Sprintf("maximum number of purchases posted at once, 1 to %d", maxReplayConcurrency))
@@ -118,11 +125,9 @@ func parseReplayFlags(args []string, stderr io.Writer) (replayOptions, error) {
 
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("--url: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--url must be an http or https URL such as http://127.0.0.1:8080, got %q", raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--url must be an http or https URL such as http://127.0.0.1:8080, "+
+			"got %q", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("--url must have no query or fragment, got %q", raw)

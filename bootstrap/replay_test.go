@@ -161,8 +161,8 @@ func TestReplay_concurrency(t *testing.T) {
 }
 
 // TestReplay_retriesWhileStoreRestarts stops txsync's store while the first purchase is
-// on its way, so txsync answers 503 with Retry-After, and starts the store again before
-// that answer reaches the replay.
+// on its way, so txsync responds with a 503 and Retry-After, and starts the store again
+// before that response reaches the replay.
 func TestReplay_retriesWhileStoreRestarts(t *testing.T) {
 	t.Parallel()
 
@@ -227,6 +227,38 @@ func TestReplay_retriesWhileStoreRestarts(t *testing.T) {
 	}
 }
 
+func TestReplay_stopsWhenServiceUnreachable(t *testing.T) {
+	t.Parallel()
+
+	server := startTxsync(t, nil)
+	proxy := newObservingProxy(t, server.baseURL)
+	proxy.dropFrom = 4
+	purchases := make([]string, 20)
+	for i := range purchases {
+		purchases[i] = purchaseLine(fmt.Sprintf("T-%d", i), "o-1", "1")
+	}
+	file := writeLines(t, purchases...)
+
+	code, stdout, stderr := runReplay(t, txsyncAt(server, proxy.URL),
+		"--file", file, "--json", "--concurrency", "1")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	for _, want := range []string{"line 4: ", "unreachable", "Run it again"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	var summary partnerapi.Summary
+	if err := json.Unmarshal([]byte(stdout), &summary); err != nil {
+		t.Fatalf("decode summary: %v\n%s", err, stdout)
+	}
+	want := partnerapi.Counts{Lines: 4, Accepted: 3, Failed: 1}
+	if summary.Counts != want {
+		t.Errorf("counts:\n got %+v\nwant %+v", summary.Counts, want)
+	}
+}
+
 func TestReplay_exitCodes(t *testing.T) {
 	t.Parallel()
 
@@ -285,11 +317,14 @@ func txsyncAt(server txsync, baseURL string) txsync {
 
 // startTxsync builds txsync through bootstrap.New, with the embedded store in a temporary
 // folder unless env names another, serves it on 127.0.0.1 and creates one partner client.
-// Everything stops in cleanup.
+// Everything stops in cleanup. The store timeout is long unless env sets it, so that a
+// slow run, such as one with the race detector, gets no 503 that would add retries.
 func startTxsync(t *testing.T, env map[string]string) txsync {
 	t.Helper()
 
-	svc := servicetest.New(t, env)
+	variables := map[string]string{"TXSYNC_STORE_TIMEOUT": "10s"}
+	maps.Copy(variables, env)
+	svc := servicetest.New(t, variables)
 	partnerURL, _ := servicetest.Serve(t, svc)
 	client := servicetest.NewClient(t, svc, "m1")
 	return txsync{baseURL: partnerURL, clientID: client.ID, secret: client.Secret}
@@ -347,8 +382,12 @@ type observingProxy struct {
 
 	// delay holds each post before it is forwarded.
 	delay time.Duration
-	// beforeFirstPost runs before the first post is forwarded, afterFirstPost with the
-	// status txsync answered it with, before the answer goes back.
+	// dropFrom, when positive, is the number of the first post whose connection the proxy
+	// closes without a response, as an unreachable server would. Every later post and
+	// retry is dropped too.
+	dropFrom int
+	// beforeFirstPost runs before the first post is forwarded. afterFirstPost gets the
+	// status of txsync's response to it before the response goes back.
 	beforeFirstPost func()
 	afterFirstPost  func(status int)
 
@@ -374,9 +413,14 @@ func newObservingProxy(t *testing.T, target string) *observingProxy {
 			forward.ServeHTTP(w, r)
 			return
 		}
-		first := p.enter()
+		number := p.enter()
 		defer p.leave()
 		time.Sleep(p.delay)
+		if p.dropFrom > 0 && number >= p.dropFrom {
+			dropConnection(t, w)
+			return
+		}
+		first := number == 1
 		if first && p.beforeFirstPost != nil {
 			p.beforeFirstPost()
 		}
@@ -403,14 +447,26 @@ func (p *observingProxy) countToken(r *http.Request) {
 	}
 }
 
-// enter counts a post in flight and reports whether it is the first post.
-func (p *observingProxy) enter() bool {
+// enter counts a post in flight and returns its number, the first post being 1.
+func (p *observingProxy) enter() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.posts++
 	p.inFlight++
 	p.maximum = max(p.maximum, p.inFlight)
-	return p.posts == 1
+	return p.posts
+}
+
+// dropConnection closes the connection of w without writing a response.
+func dropConnection(t *testing.T, w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("hijack connection: %v", err)
+		return
+	}
+	if err := conn.Close(); err != nil {
+		t.Errorf("close hijacked connection: %v", err)
+	}
 }
 
 func (p *observingProxy) leave() {

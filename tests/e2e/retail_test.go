@@ -1,6 +1,6 @@
-// Package e2e_test replays the UCI Online Retail sample into a running txsync through the
-// replay client and checks every response, and the store, against counts computed from
-// the CSV alone.
+// Package e2e_test replays the UCI Online Retail sample into a running txsync, built in
+// process and run in containers, through the replay client. It checks every response,
+// and the store, against counts computed from the CSV alone.
 package e2e_test
 
 import (
@@ -43,8 +43,28 @@ func TestRetailReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tests := []struct {
+		name  string
+		start func(*testing.T) target
+	}{
+		{"in process", startInProcess},
+		{"in containers", startInContainers},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+
+			replayTwice(t, tt.start(t), sample)
+		})
+	}
+}
+
+// replayTwice replays the sample into target twice and checks each response and the
+// store after each replay.
+func replayTwice(t *testing.T, target target, sample retail.Sample) {
+	t.Helper()
+
 	want := sample.Expected
-	target := startInProcess(t)
 	clientID, secret := createClient(t, target)
 	file := writePurchases(t, sample.Invoices)
 	store := connectStore(t, target.storeURI)

@@ -50,6 +50,11 @@ type Config struct {
 	// and requests at once. A batch costs one unit per purchase.
 	RateLimit float64 `env:"TXSYNC_RATE_LIMIT" envDefault:"200"`
 	RateBurst int     `env:"TXSYNC_RATE_BURST" envDefault:"1000"`
+	// GroupCommit coalesces the inserts of concurrent requests into one write of up to
+	// GroupCommitMaxBatch documents, waiting at most GroupCommitMaxWait for more.
+	GroupCommit         bool          `env:"TXSYNC_GROUP_COMMIT" envDefault:"true"`
+	GroupCommitMaxBatch int           `env:"TXSYNC_GROUP_COMMIT_MAX_BATCH" envDefault:"200"`
+	GroupCommitMaxWait  time.Duration `env:"TXSYNC_GROUP_COMMIT_MAX_WAIT" envDefault:"1ms"`
 	// BcryptCost is the work factor of client secret hashes.
 	BcryptCost int `env:"TXSYNC_BCRYPT_COST" envDefault:"10"`
 	// LogLevel is the lowest level logged: debug, info, warn or error.
@@ -119,6 +124,10 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("TXSYNC_RATE_LIMIT must be above 0 and TXSYNC_RATE_BURST at least 1, got %g and %d",
 			c.RateLimit, c.RateBurst))
 	}
+	if c.GroupCommitMaxBatch < 1 || c.GroupCommitMaxWait < 0 {
+		errs = append(errs, fmt.Errorf("TXSYNC_GROUP_COMMIT_MAX_BATCH must be at least 1 and TXSYNC_GROUP_COMMIT_MAX_WAIT not negative, got %d and %s",
+			c.GroupCommitMaxBatch, c.GroupCommitMaxWait))
+	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		errs = append(errs, fmt.Errorf("TXSYNC_BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))
 	}
@@ -155,6 +164,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("client_refresh", c.ClientRefresh),
 		slog.Float64("rate_limit", c.RateLimit),
 		slog.Int("rate_burst", c.RateBurst),
+		slog.Bool("group_commit", c.GroupCommit),
+		slog.Int("group_commit_max_batch", c.GroupCommitMaxBatch),
+		slog.Duration("group_commit_max_wait", c.GroupCommitMaxWait),
 		slog.Int("bcrypt_cost", c.BcryptCost),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("export_traces", c.ExportTraces()),

@@ -61,9 +61,19 @@ func openStore(
 	}
 
 	storeOpts := mongostore.Options{Database: cfg.Database, Timeout: cfg.StoreTimeout}
+	if cfg.GroupCommit {
+		storeOpts.GroupCommit = &mongostore.GroupCommit{
+			MaxBatch: cfg.GroupCommitMaxBatch,
+			MaxWait:  cfg.GroupCommitMaxWait,
+			Timeout:  cfg.StoreTimeout,
+		}
+	}
 	if tel != nil {
 		storeOpts.Monitor = tel.CommandMonitor()
 		storeOpts.ServerMonitor = tel.ServerMonitor(logger)
+		if storeOpts.GroupCommit != nil {
+			storeOpts.GroupCommit.Tracer = tel.Tracer()
+		}
 	}
 	store, err := mongostore.Connect(uri, storeOpts)
 	if err != nil {

@@ -28,11 +28,12 @@ type customerDocument struct {
 // Customers stores customers. It implements application.CustomerRepository.
 type Customers struct {
 	collection *mongo.Collection
+	batches    *batcher // nil without group commit
 }
 
 // Customers returns the customer repository.
 func (s *Store) Customers() *Customers {
-	return &Customers{collection: s.db.Collection(customersCollection)}
+	return &Customers{collection: s.db.Collection(customersCollection), batches: s.customerBatches}
 }
 
 // Create stores c and reports whether it was new. An existing customer is left as it is.
@@ -44,8 +45,13 @@ func (c *Customers) Create(ctx context.Context, cust customer.Customer) (bool, e
 		Identifier:     cust.Identifier.Value,
 		CreatedAt:      cust.CreatedAt,
 	}
-	_, err := c.collection.InsertOne(ctx, doc)
-	err = translate(err)
+	var err error
+	if c.batches != nil {
+		err = c.batches.insert(ctx, doc)
+	} else {
+		_, err = c.collection.InsertOne(ctx, doc)
+		err = translate(err)
+	}
 	if errors.Is(err, application.ErrDuplicate) {
 		return false, nil
 	}

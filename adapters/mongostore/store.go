@@ -41,12 +41,18 @@ type Options struct {
 	// ServerMonitor, when set, observes the driver's view of the servers: outages and
 	// reconnects.
 	ServerMonitor *event.ServerMonitor
+	// GroupCommit, when set, coalesces concurrent inserts of purchases and of customers.
+	GroupCommit *GroupCommit
 }
 
 // Store is a connection to the store and the repositories built on it.
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
+
+	// transactionBatches and customerBatches are nil without group commit.
+	transactionBatches *batcher
+	customerBatches    *batcher
 }
 
 // Connect opens a connection pool to uri. It does not wait for the store to be reachable.
@@ -64,11 +70,22 @@ func Connect(uri string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
-	return &Store{client: client, db: client.Database(opts.Database)}, nil
+	s := &Store{client: client, db: client.Database(opts.Database)}
+	if gc := opts.GroupCommit; gc != nil {
+		s.transactionBatches = newBatcher(s.db.Collection(transactionsCollection), *gc)
+		s.customerBatches = newBatcher(s.db.Collection(customersCollection), *gc)
+	}
+	return s, nil
 }
 
-// Close closes the connection pool, waiting for operations in flight until ctx ends.
+// Close finishes the batch being written, if any, then closes the connection pool,
+// waiting for operations in flight until ctx ends.
 func (s *Store) Close(ctx context.Context) error {
+	for _, b := range []*batcher{s.transactionBatches, s.customerBatches} {
+		if b != nil {
+			b.close()
+		}
+	}
 	return s.client.Disconnect(ctx)
 }
 

@@ -115,18 +115,26 @@ func (d transactionDocument) purchase() (purchase.Purchase, error) {
 // Transactions stores purchases. It implements application.TransactionRepository.
 type Transactions struct {
 	collection *mongo.Collection
+	batches    *batcher // nil without group commit
 }
 
 // Transactions returns the purchase repository.
 func (s *Store) Transactions() *Transactions {
-	return &Transactions{collection: s.db.Collection(transactionsCollection)}
+	return &Transactions{collection: s.db.Collection(transactionsCollection), batches: s.transactionBatches}
 }
 
 // Insert stores p, or returns application.ErrDuplicate when its client already recorded its
-// transaction id.
+// transaction id. With group commit it waits for the batch that carries p to be durable.
 func (t *Transactions) Insert(ctx context.Context, p purchase.Purchase) error {
-	if _, err := t.collection.InsertOne(ctx, newTransactionDocument(p)); err != nil {
-		return fmt.Errorf("insert transaction %d: %w", p.PlatformID, translate(err))
+	var err error
+	if t.batches != nil {
+		err = t.batches.insert(ctx, newTransactionDocument(p))
+	} else {
+		_, err = t.collection.InsertOne(ctx, newTransactionDocument(p))
+		err = translate(err)
+	}
+	if err != nil {
+		return fmt.Errorf("insert transaction %d: %w", p.PlatformID, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,9 +145,12 @@ func (b *batcher) flush(batch []insertRequest) {
 			if writeErr.Index < 0 || writeErr.Index >= len(batch) {
 				continue
 			}
-			if writeErr.Code == duplicateKeyCode {
+			switch {
+			case writeErr.Code == duplicateKeyCode:
 				outcomes[writeErr.Index] = fmt.Errorf("%w: %s", application.ErrDuplicate, writeErr.Message)
-			} else {
+			case writeErr.Code == internalErrorCode && strings.Contains(writeErr.Message, "interrupted"):
+				outcomes[writeErr.Index] = fmt.Errorf("%w: %s", application.ErrStoreUnavailable, writeErr.Message)
+			default:
 				outcomes[writeErr.Index] = fmt.Errorf("insert: %s (code %d)", writeErr.Message, writeErr.Code)
 			}
 		}

@@ -112,9 +112,21 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %w", application.ErrNotFound, err)
 	case mongo.IsTimeout(err),
 		mongo.IsNetworkError(err),
-		errors.As(err, new(topology.ServerSelectionError)):
+		errors.As(err, new(topology.ServerSelectionError)),
+		isInterrupted(err):
 		return fmt.Errorf("%w: %w", application.ErrStoreUnavailable, err)
 	default:
 		return err
 	}
+}
+
+// internalErrorCode is the server's code of an InternalError.
+const internalErrorCode = 1
+
+// isInterrupted reports whether the server stopped the command before it completed because
+// its time limit passed. FerretDB v1.24.2 reports that as InternalError "interrupted"
+// rather than MaxTimeMSExpired; the command's SQLite transaction is rolled back.
+func isInterrupted(err error) bool {
+	var server mongo.ServerError
+	return errors.As(err, &server) && server.HasErrorCodeWithMessage(internalErrorCode, "interrupted")
 }

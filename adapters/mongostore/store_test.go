@@ -49,8 +49,15 @@ var databases atomic.Int64
 // newStore connects to a fresh database with its indexes, dropped when the test ends.
 func newStore(t *testing.T) *mongostore.Store {
 	t.Helper()
+	return newStoreWith(t, storeURI, nil)
+}
+
+// newStoreWith connects to a fresh database of the store at uri, with group commit when gc
+// is not nil.
+func newStoreWith(t *testing.T, uri string, gc *mongostore.GroupCommit) *mongostore.Store {
+	t.Helper()
 	name := fmt.Sprintf("test_%d_%d", os.Getpid(), databases.Add(1))
-	store, err := mongostore.Connect(storeURI, mongostore.Options{Database: name, Timeout: 5 * time.Second})
+	store, err := mongostore.Connect(uri, mongostore.Options{Database: name, Timeout: 5 * time.Second, GroupCommit: gc})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -59,9 +66,7 @@ func newStore(t *testing.T) *mongostore.Store {
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		if err := store.Drop(ctx); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
+		_ = store.Drop(ctx) // a test may have stopped its store; the folder goes with it
 		_ = store.Close(ctx) // teardown: nothing left to report
 	})
 	return store

@@ -74,8 +74,20 @@ func newBatcher(collection *mongo.Collection, cfg GroupCommit) *batcher {
 
 // insert hands doc to the next flush and waits for its outcome. When ctx ends first the
 // document may still be stored: callers treat that like any timeout, and a retry finds it.
-func (b *batcher) insert(ctx context.Context, doc any) error {
-	req := insertRequest{doc: doc, result: make(chan error, 1), span: trace.SpanContextFromContext(ctx)}
+//
+// The wait is a span in the caller's trace. The flush that writes the document is a child
+// of the first waiting span of its batch and links to the others, so the InsertMany command
+// shows in one request's trace and the others link to it.
+func (b *batcher) insert(ctx context.Context, doc any) (err error) {
+	ctx, span := b.tracer.Start(ctx, "GroupCommitWait "+b.collection.Name())
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+		}
+		span.End()
+	}()
+
+	req := insertRequest{doc: doc, result: make(chan error, 1), span: span.SpanContext()}
 	select {
 	case b.requests <- req:
 	case <-b.stop:
@@ -168,11 +180,11 @@ func (b *batcher) flush(batch []insertRequest) {
 	}
 }
 
-// startFlushSpan starts the span of one flush: a child of the first caller's span, linked
-// to every caller's, so each request's trace shows the write that carried its document.
+// startFlushSpan starts the span of one flush: a child of the first request's wait span,
+// linked to the wait spans of the others.
 func (b *batcher) startFlushSpan(batch []insertRequest) (context.Context, trace.Span) {
-	links := make([]trace.Link, 0, len(batch))
-	for _, req := range batch {
+	links := make([]trace.Link, 0, len(batch)-1)
+	for _, req := range batch[1:] {
 		if req.span.IsValid() {
 			links = append(links, trace.Link{SpanContext: req.span})
 		}

@@ -66,7 +66,7 @@ func newStoreWith(t *testing.T, uri string, gc *mongostore.GroupCommit) *mongost
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		_ = store.Drop(ctx) // a test may have stopped its store; the folder goes with it
+		_ = store.Drop(ctx)  // a test may have stopped its store; the folder goes with it
 		_ = store.Close(ctx) // teardown: nothing left to report
 	})
 	return store

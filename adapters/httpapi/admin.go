@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/pprof"
 
 	"github.com/txsync/txsync/application"
 	"github.com/txsync/txsync/domain/partner"
@@ -84,6 +85,11 @@ func NewAdminAPI(cfg AdminConfig) *fiber.App {
 	if cfg.Metrics != nil {
 		app.Get("/metrics", adaptor.HTTPHandler(cfg.Metrics))
 	}
+
+	// Profiles of the running process, for finding where the time goes:
+	// go tool pprof -H "Authorization: Bearer $token" http://127.0.0.1:8081/admin/debug/pprof/profile
+	app.Use("/admin/debug/pprof", a.authenticate)
+	app.Use(pprof.New(pprof.Config{Prefix: "/admin"}))
 
 	api := app.Group("/admin", a.authenticate)
 	api.Post("/clients", a.createClient)

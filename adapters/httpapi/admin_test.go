@@ -90,6 +90,9 @@ func TestAdminAPI_rejects(t *testing.T) {
 		{"missing merchant", "POST", "/admin/clients", token, `{"name":"n"}`, 400},
 		{"not JSON", "POST", "/admin/clients", token, `merchant=m`, 400},
 		{"unknown path", "GET", "/admin/nothing", token, "", 404},
+		{"profile without token", "GET", "/admin/debug/pprof/", "", "", 401},
+		{"profile index", "GET", "/admin/debug/pprof/", token, "", 200},
+		{"heap profile", "GET", "/admin/debug/pprof/heap", token, "", 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,8 @@ Usage:
                                             give a client its own rate limit (0 0: default)
   txsync replay --file F.jsonl --url U --client-id ID --client-secret S
                                             post one purchase per line and summarize
+  txsync bench --embedded | --admin-token T [--rate N --duration D | --ramp A:B:S --step D]
+                                            load-test a txsync on loopback with vegeta
   txsync healthcheck                        exit 0 when the local partner API is alive
 
 Configuration comes from TXSYNC_* environment variables; see the README.
@@ -61,6 +63,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		})
 	case "replay":
 		err = replay(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = bench(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		err = withConfig(stderr, func(cfg Config, _ *slog.Logger) error { return healthcheck(ctx, cfg) })
 	case "help", "-h", "--help":

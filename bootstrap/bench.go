@@ -1,0 +1,317 @@
+package bootstrap
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	mathrand "math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/txsync/txsync/adapters/loadtest"
+)
+
+// Bounds of the bench command, so that every run stops by itself.
+const (
+	maxBenchStep      = time.Hour
+	maxBenchRampSteps = 100
+)
+
+// benchOptions are the flags of txsync bench that loadtest.Config does not hold.
+type benchOptions struct {
+	embedded bool
+	ramp     string
+	jsonPath string
+	plotPath string
+}
+
+// bench runs a load test with vegeta against a txsync on loopback, either one that runs
+// already or one it starts in this process, and prints one row per step of load.
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	cfg, opts, err := parseBenchFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if opts.embedded {
+		var stopService func() error
+		cfg.Service, stopService, err = startEmbedded(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stopService()) }()
+	}
+
+	cfg.Log = stderr
+	var progress *loadtest.ProgressLine
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress = loadtest.NewProgressLine(stderr)
+		cfg.Progress = progress.Update
+	}
+	report, runErr := loadtest.Run(ctx, cfg)
+	if progress != nil {
+		progress.Finish()
+	}
+	if len(report.Steps) == 0 {
+		return runErr
+	}
+	return errors.Join(runErr, writeBenchReport(report, opts, stdout))
+}
+
+// writeBenchReport prints report and writes its JSON and plot files, when requested.
+func writeBenchReport(report loadtest.Report, opts benchOptions, stdout io.Writer) error {
+	errs := []error{loadtest.WriteText(stdout, report)}
+	if opts.jsonPath != "" {
+		errs = append(errs, writeJSONFile(opts.jsonPath, report))
+	}
+	if opts.plotPath != "" {
+		errs = append(errs, loadtest.SavePlot(opts.plotPath, report))
+	}
+	return errors.Join(errs...)
+}
+
+func writeJSONFile(path string, report loadtest.Report) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write the JSON report: %w", err)
+	}
+	if err := loadtest.WriteJSON(file, report); err != nil {
+		file.Close() // the write error is the one to report
+		return fmt.Errorf("write the JSON report %s: %w", path, err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("write the JSON report %s: %w", path, err)
+	}
+	return nil
+}
+
+// startEmbedded starts txsync in this process on an embedded store in a new temporary
+// folder, with both APIs on loopback ports. The process environment is not read, so a
+// TXSYNC_MONGODB_URI of the shell is never the target. stop shuts txsync down and removes
+// the folder.
+//
+// Limit: txsync and vegeta share this process and its CPUs, so the latencies include
+// the load generator's own work. For numbers of txsync alone, run txsync serve apart and
+// point --url at it.
+func startEmbedded(ctx context.Context, stderr io.Writer) (loadtest.Service, func() error, error) {
+	dataDir, err := os.MkdirTemp("", "txsync-bench-")
+	if err != nil {
+		return loadtest.Service{}, nil, fmt.Errorf("create the data folder: %w", err)
+	}
+	adminToken := rand.Text()
+	cfg, err := LoadConfigFrom(map[string]string{
+		"TXSYNC_DATA_DIR":    dataDir,
+		"TXSYNC_ADMIN_TOKEN": adminToken,
+		// The bench raises its client's rate limit; a short refresh applies it at once.
+		"TXSYNC_CLIENT_REFRESH": "1s",
+	})
+	if err != nil {
+		return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
+	}
+	// Errors only: txsync logs every request at info, and the embedded store logs each
+	// expected error response of FerretDB, such as a missing collection, as a warning.
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	fmt.Fprintf(stderr, "starting txsync with the embedded store in %s\n", dataDir)
+	svc, err := New(ctx, cfg, logger)
+	if err != nil {
+		return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
+	}
+
+	partnerURL, adminURL, stopServing, err := serveOnLoopback(ctx, svc)
+	stop := func() error {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(stopServing(), svc.Close(closeCtx), os.RemoveAll(dataDir))
+	}
+	if err != nil {
+		return loadtest.Service{}, nil, errors.Join(err, stop())
+	}
+	service := loadtest.Service{PartnerURL: partnerURL, AdminURL: adminURL, AdminToken: adminToken}
+	return service, stop, nil
+}
+
+// serveOnLoopback serves svc on two free loopback ports until stop is called. Serving
+// outlives ctx, so an interrupted load test still gets the responses in flight.
+func serveOnLoopback(
+	ctx context.Context,
+	svc *Service,
+) (partnerURL, adminURL string, stop func() error, err error) {
+	stop = func() error { return nil }
+	partnerLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", stop, fmt.Errorf("listen for the partner API: %w", err)
+	}
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		partnerLn.Close() // nothing was served on it
+		return "", "", stop, fmt.Errorf("listen for the admin API: %w", err)
+	}
+
+	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- svc.Serve(serveCtx, partnerLn, adminLn) }()
+	stop = func() error {
+		cancel()
+		return <-served
+	}
+	return "http://" + partnerLn.Addr().String(), "http://" + adminLn.Addr().String(), stop, nil
+}
+
+// parseBenchFlags reads the flags of txsync bench and checks them all before anything is
+// sent: every URL must be on loopback.
+func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Config, benchOptions, error) {
+	var cfg loadtest.Config
+	var opts benchOptions
+	var rate int
+	var duration time.Duration
+	var endpoint string
+	flags := flag.NewFlagSet("bench", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.BoolVar(&opts.embedded, "embedded", false,
+		"start txsync in this process on an embedded store in a temporary folder")
+	flags.StringVar(&cfg.Service.PartnerURL, "url", "http://127.0.0.1:8080",
+		"base URL of the partner API; the host must be 127.0.0.0/8, ::1 or localhost")
+	flags.StringVar(&cfg.Service.AdminURL, "admin-url", "http://127.0.0.1:8081",
+		"base URL of the admin API; the host must be 127.0.0.0/8, ::1 or localhost")
+	// Limit: the admin token is a command-line argument, so other users of the host can
+	// read it in the process list while the bench runs.
+	flags.StringVar(&cfg.Service.AdminToken, "admin-token", "",
+		"bearer token of the admin API (required without --embedded)")
+	flags.IntVar(&rate, "rate", 50, "offered load in requests per second, for --duration")
+	flags.DurationVar(&duration, "duration", 10*time.Second, "how long to send at --rate")
+	flags.StringVar(&opts.ramp, "ramp", "",
+		"steps of load FROM:TO:STEP in requests per second, such as 100:2000:100")
+	flags.DurationVar(&cfg.StepDuration, "step", 10*time.Second, "how long each --ramp step sends")
+	flags.StringVar(&endpoint, "endpoint", "single",
+		"single: one purchase per request; batch: --batch-size purchases per request")
+	flags.IntVar(&cfg.BatchSize, "batch-size", 100, "purchases per request of --endpoint batch")
+	flags.Float64Var(&cfg.Mix.RetryShare, "retry-share", 0.05,
+		"share of purchases that resend an earlier one unchanged, 0 to 1")
+	flags.Float64Var(&cfg.Mix.BadShare, "bad-share", 0.01,
+		"share of purchases with an invalid field (400), 0 to 1")
+	flags.Float64Var(&cfg.Mix.ReturningShare, "returning-share", 0.5,
+		"share of the other purchases made by a customer who bought before, 0 to 1")
+	flags.Uint64Var(&cfg.Workers, "workers", 10, "vegeta's initial number of workers")
+	flags.Uint64Var(&cfg.MaxWorkers, "max-workers", 0,
+		"vegeta's maximum number of workers; 0 means no maximum")
+	flags.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "longest wait for one response")
+	flags.DurationVar(&cfg.RateLimitWait, "rate-limit-wait", time.Minute,
+		"longest wait for txsync to apply the raised rate limit of the bench's client")
+	flags.Uint64Var(&cfg.Seed, "seed", 0, "seed of the purchase mix; 0 picks one at random")
+	flags.StringVar(&opts.jsonPath, "json", "", "also write the report as JSON to this file")
+	flags.StringVar(&opts.plotPath, "plot", "",
+		"also plot latency against offered load into this .svg or .png file")
+	if err := flags.Parse(args); err != nil {
+		return cfg, opts, err
+	}
+
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	cfg.Endpoint = loadtest.Endpoint(endpoint)
+	if cfg.Seed == 0 {
+		// Below 2^53, so that the seed in the JSON report reads back exactly anywhere.
+		cfg.Seed = 1 + mathrand.Uint64N(1<<53-1)
+	}
+	errs := checkBenchFlags(flags, set, &cfg, opts, rate, duration)
+	if err := errors.Join(errs...); err != nil {
+		return cfg, opts, fmt.Errorf("%w\nRun txsync bench -h to list the flags.", err)
+	}
+	return cfg, opts, nil
+}
+
+// checkBenchFlags checks the flags against each other and sets cfg's rates and step
+// duration from --rate and --duration or from --ramp and --step.
+func checkBenchFlags(
+	flags *flag.FlagSet,
+	set map[string]bool,
+	cfg *loadtest.Config,
+	opts benchOptions,
+	rate int,
+	duration time.Duration,
+) []error {
+	var errs []error
+	if flags.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q", flags.Args()))
+	}
+	if opts.embedded && (set["url"] || set["admin-url"] || set["admin-token"]) {
+		errs = append(errs, errors.New("--embedded starts its own txsync: drop --url, "+
+			"--admin-url and --admin-token"))
+	}
+	if !opts.embedded {
+		errs = append(errs, checkTarget(cfg.Service))
+	}
+
+	if opts.ramp == "" {
+		if set["step"] {
+			errs = append(errs, errors.New("--step needs --ramp; use --duration with --rate"))
+		}
+		cfg.Rates, cfg.StepDuration = []int{rate}, duration
+	} else {
+		if set["rate"] || set["duration"] {
+			errs = append(errs, errors.New("use either --rate with --duration or --ramp with --step"))
+		}
+		rates, err := parseRamp(opts.ramp)
+		if err != nil {
+			return append(errs, err) // the checks below would only repeat that rates are missing
+		}
+		cfg.Rates = rates
+	}
+	if cfg.StepDuration > maxBenchStep {
+		errs = append(errs, fmt.Errorf("--duration and --step must be at most %s, got %s",
+			maxBenchStep, cfg.StepDuration))
+	}
+	if opts.plotPath != "" {
+		errs = append(errs, loadtest.CheckPlotPath(opts.plotPath))
+	}
+	return append(errs, cfg.Validate())
+}
+
+// checkTarget checks --url, --admin-url and --admin-token. It sends nothing.
+func checkTarget(service loadtest.Service) error {
+	var errs []error
+	if err := loadtest.CheckLoopbackURL(service.PartnerURL); err != nil {
+		errs = append(errs, fmt.Errorf("--url: %w", err))
+	}
+	if err := loadtest.CheckLoopbackURL(service.AdminURL); err != nil {
+		errs = append(errs, fmt.Errorf("--admin-url: %w", err))
+	}
+	if service.AdminToken == "" {
+		errs = append(errs, errors.New("--admin-token is required without --embedded"))
+	}
+	return errors.Join(errs...)
+}
+
+// parseRamp reads FROM:TO:STEP into the rates FROM, FROM+STEP, ... up to TO.
+func parseRamp(ramp string) ([]int, error) {
+	parts := strings.Split(ramp, ":")
+	var numbers []int
+	for _, part := range parts {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 {
+			break
+		}
+		numbers = append(numbers, n)
+	}
+	if len(parts) != 3 || len(numbers) != 3 || numbers[0] > numbers[1] {
+		return nil, fmt.Errorf("--ramp must be FROM:TO:STEP, positive integers with FROM <= TO "+
+			"such as 100:2000:100, got %q", ramp)
+	}
+	from, to, step := numbers[0], numbers[1], numbers[2]
+	if count := (to-from)/step + 1; count > maxBenchRampSteps {
+		return nil, fmt.Errorf("--ramp %s has %d steps, at most %d are allowed", ramp, count,
+			maxBenchRampSteps)
+	}
+	var rates []int
+	for r := from; r <= to; r += step {
+		rates = append(rates, r)
+	}
+	return rates, nil
+}

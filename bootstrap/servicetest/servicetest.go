@@ -27,6 +27,9 @@ func New(t testing.TB, variables map[string]string, opts ...bootstrap.Option) *b
 		// Parallel tests under the race detector make a slow store; a test of timeouts sets
 		// its own.
 		"TXSYNC_STORE_TIMEOUT": "10s",
+		// Tests of rate limits set their own; the others must not run into one.
+		"TXSYNC_RATE_LIMIT": "1000000",
+		"TXSYNC_RATE_BURST": "1000000",
 	}
 	for k, v := range variables {
 		env[k] = v

@@ -29,6 +29,8 @@ const (
 // benchOptions are the flags of txsync bench that loadtest.Config does not hold.
 type benchOptions struct {
 	embedded bool
+	// settings are TXSYNC_* and OTEL_* variables for the embedded txsync, from --set.
+	settings settingsFlag
 	ramp     string
 	jsonPath string
 	plotPath string
@@ -43,7 +45,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	}
 	if opts.embedded {
 		var stopService func() error
-		cfg.Service, stopService, err = startEmbedded(ctx, stderr)
+		cfg.Service, stopService, err = startEmbedded(ctx, stderr, opts.settings)
 		if err != nil {
 			return err
 		}
@@ -101,18 +103,28 @@ func writeJSONFile(path string, report loadtest.Report) error {
 // Limit: txsync and vegeta share this process and its CPUs, so the latencies include
 // the load generator's own work. For numbers of txsync alone, run txsync serve apart and
 // point --url at it.
-func startEmbedded(ctx context.Context, stderr io.Writer) (loadtest.Service, func() error, error) {
+func startEmbedded(ctx context.Context, stderr io.Writer, settings map[string]string) (loadtest.Service, func() error, error) {
 	dataDir, err := os.MkdirTemp("", "txsync-bench-")
 	if err != nil {
 		return loadtest.Service{}, nil, fmt.Errorf("create the data folder: %w", err)
 	}
 	adminToken := rand.Text()
-	cfg, err := LoadConfigFrom(map[string]string{
+	variables := map[string]string{
 		"TXSYNC_DATA_DIR":    dataDir,
 		"TXSYNC_ADMIN_TOKEN": adminToken,
 		// The bench raises its client's rate limit; a short refresh applies it at once.
 		"TXSYNC_CLIENT_REFRESH": "1s",
-	})
+	}
+	for name, value := range settings {
+		variables[name] = value
+		if strings.HasPrefix(name, "OTEL_") {
+			// The OpenTelemetry exporters read their settings from the environment.
+			if err := os.Setenv(name, value); err != nil {
+				return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
+			}
+		}
+	}
+	cfg, err := LoadConfigFrom(variables)
 	if err != nil {
 		return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
 	}
@@ -177,6 +189,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Config, benchOpt
 	flags.SetOutput(stderr)
 	flags.BoolVar(&opts.embedded, "embedded", false,
 		"start txsync in this process on an embedded store in a temporary folder")
+	opts.settings = settingsFlag{}
+	flags.Var(opts.settings, "set",
+		"NAME=VALUE: a TXSYNC_* or OTEL_* setting of the --embedded txsync; repeatable, "+
+			"e.g. --set TXSYNC_GROUP_COMMIT=false")
 	flags.StringVar(&cfg.Service.PartnerURL, "url", "http://127.0.0.1:8080",
 		"base URL of the partner API; the host must be 127.0.0.0/8, ::1 or localhost")
 	flags.StringVar(&cfg.Service.AdminURL, "admin-url", "http://127.0.0.1:8081",
@@ -240,6 +256,10 @@ func checkBenchFlags(
 	var errs []error
 	if flags.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments %q", flags.Args()))
+	}
+	if !opts.embedded && len(opts.settings) > 0 {
+		errs = append(errs, errors.New("--set configures the txsync that --embedded starts; "+
+			"configure a running txsync through its own environment"))
 	}
 	if opts.embedded && (set["url"] || set["admin-url"] || set["admin-token"]) {
 		errs = append(errs, errors.New("--embedded starts its own txsync: drop --url, "+
@@ -314,4 +334,20 @@ func parseRamp(ramp string) ([]int, error) {
 		rates = append(rates, r)
 	}
 	return rates, nil
+}
+
+// settingsFlag collects repeated --set NAME=VALUE flags.
+type settingsFlag map[string]string
+
+func (s settingsFlag) String() string {
+	return fmt.Sprint(map[string]string(s))
+}
+
+func (s settingsFlag) Set(value string) error {
+	name, setting, ok := strings.Cut(value, "=")
+	if !ok || !(strings.HasPrefix(name, "TXSYNC_") || strings.HasPrefix(name, "OTEL_")) {
+		return fmt.Errorf("%q is not NAME=VALUE with a TXSYNC_ or OTEL_ name", value)
+	}
+	s[name] = setting
+	return nil
 }

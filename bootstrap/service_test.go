@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -80,7 +79,7 @@ func TestService_storeOutageAnswers503ThenRecovers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	storeDir := t.TempDir()
-	addr := freeLoopbackAddr(t)
+	addr := servicetest.FreeAddr(t)
 	logger := slog.New(slog.DiscardHandler)
 	store, err := embeddedstore.Start(ctx, storeDir, addr, logger)
 	if err != nil {
@@ -149,16 +148,4 @@ func TestService_storeOutageAnswers503ThenRecovers(t *testing.T) {
 	if lost < 0 || lost == len(kinds)-1 {
 		t.Errorf("StoreServerChanged kinds = %v, want Unknown followed by a reachable kind", kinds)
 	}
-}
-
-// freeLoopbackAddr returns a loopback address with a port no one listens on now.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

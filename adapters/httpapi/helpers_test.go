@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,22 +15,15 @@ import (
 )
 
 // originalExample is the request of the original partner API page, byte for byte.
-const originalExample = `{
-    "transaction_id": "12345wefr23r",
-    "customer_identifier": "13592619028",
-    "identifier_type": 3,
-    "purchase_time": "2016-03-24 10:10:00",
-    "purchase_amount": 14.1,
-    "coupon_detail_id": 123456,
-    "coupon_amount": 0.8,
-    "wx_coupon_amount": 0,
-    "gender": 1,
-    "customer_nick_name": "ethan",
-    "customer_country": " 中国",
-    "customer_province": "广东",
-    "customer_city": "深圳"
+var originalExample = readTestdata("original-example.json")
+
+func readTestdata(name string) string {
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err) // tests cannot run without their data
+	}
+	return string(data)
 }
-`
 
 type fieldError struct {
 	Field  string `json:"field"`

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -159,7 +158,7 @@ func TestTracing_replayAndConflictAttributes(t *testing.T) {
 func TestTracing_noPhoneNumberInSpansOrLogs(t *testing.T) {
 	t.Parallel()
 	recorder := tracetest.NewSpanRecorder()
-	var logs syncBuffer
+	var logs servicetest.Buffer
 	cfg, err := bootstrap.LoadConfigFrom(map[string]string{
 		"TXSYNC_DATA_DIR": t.TempDir(), "TXSYNC_BCRYPT_COST": "4", "TXSYNC_LOG_LEVEL": "debug",
 	})
@@ -325,21 +324,4 @@ func names(spans []sdktrace.ReadOnlySpan) []string {
 		out[i] = s.Name()
 	}
 	return out
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

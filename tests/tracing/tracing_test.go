@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/txsync/txsync/bootstrap/servicetest"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -78,7 +79,7 @@ func TestTracing_OTLPExportOfOneRequest(t *testing.T) {
 	t.Cleanup(collector.Close)
 
 	binary := buildTxsync(t)
-	httpAddr, adminAddr := freeAddr(t), freeAddr(t)
+	httpAddr, adminAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t)
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(),
 		"TXSYNC_DATA_DIR="+t.TempDir(),
@@ -91,7 +92,7 @@ func TestTracing_OTLPExportOfOneRequest(t *testing.T) {
 		"OTEL_BSP_SCHEDULE_DELAY=100",
 		"OTEL_SERVICE_NAME=txsync-e2e",
 	)
-	output := &lockedBuffer{}
+	output := &servicetest.Buffer{}
 	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -120,18 +121,19 @@ func TestTracing_OTLPExportOfOneRequest(t *testing.T) {
 		t.Fatalf("status = %d, want 200", resp.StatusCode)
 	}
 
-	// Spans are exported in batches; wait until the store spans arrived too.
+	// Spans are exported in batches; wait until every expected span arrived.
+	want := []string{"POST /tp/services/transaction", "RecordTransaction", "insert transactions", "insert customers"}
 	var spans []*tracepb.Span
+	byName := map[string]*tracepb.Span{}
 	for range 100 {
 		spans = sink.trace(callerTraceID)
-		if len(spans) >= 4 {
+		for _, s := range spans {
+			byName[s.GetName()] = s
+		}
+		if hasAll(byName, want) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	byName := map[string]*tracepb.Span{}
-	for _, s := range spans {
-		byName[s.GetName()] = s
 	}
 	server, useCase := byName["POST /tp/services/transaction"], byName["RecordTransaction"]
 	if server == nil || useCase == nil {
@@ -155,6 +157,15 @@ func TestTracing_OTLPExportOfOneRequest(t *testing.T) {
 			t.Errorf("%q is not under RecordTransaction", want)
 		}
 	}
+}
+
+func hasAll(spans map[string]*tracepb.Span, names []string) bool {
+	for _, name := range names {
+		if spans[name] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // descends reports whether span is a descendant of ancestor among spans.
@@ -198,7 +209,7 @@ func buildTxsync(t *testing.T) string {
 	return builtBinary
 }
 
-func waitReady(t *testing.T, base string, output *lockedBuffer) {
+func waitReady(t *testing.T, base string, output *servicetest.Buffer) {
 	t.Helper()
 	for range 100 {
 		resp, err := http.Get(base + "/readyz")
@@ -245,38 +256,10 @@ func newClientToken(t *testing.T, adminURL, base string) string {
 	return token.AccessToken
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func keys(m map[string]*tracepb.Span) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
 	return out
-}
-
-// lockedBuffer collects a child process's output while the test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/txsync/txsync/bootstrap/servicetest"
 )
 
 // binary is txsync built once for every test of this package.
@@ -94,20 +95,20 @@ type server struct {
 	cmd     *exec.Cmd
 	url     string
 	env     []string
-	stdout  *syncBuffer
+	stdout  *servicetest.Buffer
 	stopped chan error
 }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	httpAddr, adminAddr := freeAddr(t), freeAddr(t)
+	httpAddr, adminAddr := servicetest.FreeAddr(t), servicetest.FreeAddr(t)
 	env := []string{
 		"TXSYNC_DATA_DIR=" + t.TempDir(),
 		"TXSYNC_BCRYPT_COST=4",
 		"TXSYNC_HTTP_ADDR=" + httpAddr,
 		"TXSYNC_ADMIN_ADDR=" + adminAddr,
 	}
-	s := &server{url: "http://" + httpAddr, env: env, stdout: &syncBuffer{}, stopped: make(chan error, 1)}
+	s := &server{url: "http://" + httpAddr, env: env, stdout: &servicetest.Buffer{}, stopped: make(chan error, 1)}
 	s.cmd = exec.Command(binary, "serve")
 	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stdout = s.stdout
@@ -242,32 +243,4 @@ func TestServe_SIGTERMFinishesRequestsInFlight(t *testing.T) {
 func notAccepted(err error) bool {
 	return strings.Contains(err.Error(), "connection refused") ||
 		strings.Contains(err.Error(), "connection reset by peer")
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for the writes of a child process and reads of a test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -45,8 +45,8 @@ type TokenCodec interface {
 	Decode(token string) (partner.Principal, error)
 }
 
-// DisabledClients tells whether a client was disabled, from a view that may lag the store
-// by a bounded time.
+// DisabledClients reports whether a client was disabled, from a view that may lag the
+// store by a bounded time.
 type DisabledClients interface {
 	IsDisabled(clientID string) bool
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/txsync/txsync/domain/purchase"
 )
 
-// Outcome is what recording a purchase did, or would do.
+// Outcome is the result of recording a purchase, or of a preview of it.
 type Outcome string
 
 // Outcomes of recording a purchase.
@@ -28,7 +28,7 @@ type Preview struct {
 	Fields []string
 }
 
-// Preview tells what Record would do with details for by, storing nothing. A purchase
+// Preview returns the outcome Record would have with details for by, storing nothing. A purchase
 // recorded after Preview returns can change the outcome.
 func (r *RecordTransaction) Preview(
 	ctx context.Context,

@@ -127,7 +127,7 @@ func (l *Lookup) CustomerTransactions(
 	if _, err := l.customers.Find(ctx, id); err != nil {
 		return Page{}, err
 	}
-	// One more than asked tells whether another page follows.
+	// Reading one more than the limit shows whether another page follows.
 	purchases, err := l.transactions.ListByCustomer(ctx, id, before, limit+1)
 	if err != nil {
 		return Page{}, fmt.Errorf("list purchases of customer %s: %w", id, err)

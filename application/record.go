@@ -21,7 +21,7 @@ var ErrDuplicate = errors.New("duplicate key")
 // ErrNotFound is returned by a repository when no record has the requested key.
 var ErrNotFound = errors.New("not found")
 
-// ErrStoreUnavailable is returned when the store cannot be reached or does not answer in
+// ErrStoreUnavailable is returned when the store cannot be reached or does not respond in
 // time. Nothing was written, or what was written is complete, so a retry is safe.
 var ErrStoreUnavailable = errors.New("store unavailable")
 
@@ -60,7 +60,7 @@ type IDSource interface {
 	NextTransactionID(ctx context.Context) (int64, error)
 }
 
-// Clock tells the current time.
+// Clock returns the current time.
 type Clock interface {
 	Now() time.Time
 }
@@ -99,7 +99,7 @@ func NewRecordTransaction(
 //
 // The purchase is inserted before its customer, so a conflicting request never creates a
 // customer. A crash between the two writes is repaired by the partner's retry, which finds
-// the purchase and creates the missing customer before it answers.
+// the purchase and creates the missing customer before it responds.
 func (r *RecordTransaction) Record(
 	ctx context.Context,
 	by partner.Principal,

@@ -14,7 +14,7 @@ import (
 	"github.com/txsync/txsync/domain/customer"
 )
 
-// customerDocument is how a customer is stored. Its profile is not stored here: it is
+// customerDocument is the stored form of a customer. Its profile is not stored here: it is
 // derived from the customer's purchases when read, so recording a purchase never has to
 // update the customer.
 type customerDocument struct {

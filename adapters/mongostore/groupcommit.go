@@ -41,10 +41,10 @@ type insertRequest struct {
 	span   trace.SpanContext
 }
 
-// batcher inserts the documents callers hand it in batches, one InsertMany at a time, and
-// gives each caller the outcome of its own document: nil once it is durably stored, an
-// error wrapping application.ErrDuplicate when its _id exists, or the batch's error when
-// the whole InsertMany failed. A write concern error fails every document of its batch,
+// batcher inserts the documents callers hand it in batches, one InsertMany at a time.
+// Each caller gets the outcome of its own document: nil once it is durably stored, an error
+// wrapping application.ErrDuplicate when its _id exists, or the batch's error when the
+// whole InsertMany failed. A write concern error fails every document of its batch,
 // since none is known to be durable.
 type batcher struct {
 	collection *mongo.Collection
@@ -196,7 +196,7 @@ func (b *batcher) startFlushSpan(batch []insertRequest) (context.Context, trace.
 	)
 }
 
-// rejectWaiting answers the requests handed over but not flushed when the batcher stops.
+// rejectWaiting fails the requests handed over but not flushed when the batcher stops.
 func (b *batcher) rejectWaiting() {
 	for {
 		select {

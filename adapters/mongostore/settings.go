@@ -12,8 +12,8 @@ import (
 )
 
 // TokenSigningKey returns the key that signs access tokens. The first instance to start on
-// an empty store creates it; every other instance reads that same key, so a token issued
-// by one instance verifies on all of them.
+// an empty store creates it, and every other instance reads that same key. So a token
+// issued by one instance verifies on all of them.
 func (s *Store) TokenSigningKey(ctx context.Context) ([]byte, error) {
 	settings := s.db.Collection(settingsCollection)
 	filter := bson.D{{Key: "_id", Value: "token_signing_key"}}

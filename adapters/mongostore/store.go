@@ -89,7 +89,7 @@ func (s *Store) Close(ctx context.Context) error {
 	return s.client.Disconnect(ctx)
 }
 
-// Ping checks that the store answers.
+// Ping checks that the store responds.
 func (s *Store) Ping(ctx context.Context) error {
 	return translate(s.client.Ping(ctx, nil))
 }

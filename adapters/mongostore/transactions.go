@@ -14,7 +14,7 @@ import (
 	"github.com/txsync/txsync/domain/purchase"
 )
 
-// transactionDocument is how a purchase is stored. The _id joins the client id and the
+// transactionDocument is the stored form of a purchase. The _id joins the client id and the
 // partner's transaction id, so a second insert of one purchase fails with a duplicate key
 // error, whichever instance sends it. Client ids are UUIDs and never contain the separator.
 type transactionDocument struct {

@@ -193,8 +193,8 @@ func clients(ctx context.Context, cfg Config, logger *slog.Logger, args []string
 	return fmt.Errorf("unknown subcommand %q: use create, list, disable or limit", args[0])
 }
 
-// healthcheck asks the partner API of this host whether it is alive, for container
-// health checks in images without a shell.
+// healthcheck requests /healthz of the partner API on this host, for container health
+// checks in images without a shell.
 func healthcheck(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -208,7 +208,7 @@ func healthcheck(ctx context.Context, cfg Config) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /healthz answered %s", resp.Status)
+		return fmt.Errorf("GET /healthz returned %s", resp.Status)
 	}
 	return nil
 }

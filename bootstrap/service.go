@@ -55,7 +55,7 @@ type options struct {
 	spanProcessors []sdktrace.SpanProcessor
 }
 
-// WithSpanProcessor sends every span to p as well, whatever OTEL_TRACES_EXPORTER says.
+// WithSpanProcessor sends every span to p as well, whatever OTEL_TRACES_EXPORTER sets.
 // Tests use it to record spans in memory.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
 	return func(o *options) { o.spanProcessors = append(o.spanProcessors, p) }

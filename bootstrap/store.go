@@ -35,7 +35,7 @@ type openedStore struct {
 
 // openStore connects to the configured store. With no TXSYNC_MONGODB_URI it uses the
 // embedded store of the data folder: the one a running txsync advertises when reuse is
-// true, or else one it starts on embeddedAddr. It waits until the store answers and its
+// true, or else one it starts on embeddedAddr. It waits until the store responds and its
 // indexes exist. A non-nil tel traces the store's commands and outages.
 func openStore(
 	ctx context.Context,
@@ -125,7 +125,7 @@ func (s *openedStore) stopEmbedded(ctx context.Context) error {
 }
 
 // runningEmbeddedStore returns the address a running txsync advertises in the data folder,
-// or "" when there is none or it does not answer.
+// or "" when there is none or it does not respond.
 func runningEmbeddedStore(ctx context.Context, cfg Config) string {
 	uri, err := os.ReadFile(filepath.Join(cfg.DataDir, storeURIFile))
 	if err != nil || len(uri) == 0 {

@@ -21,7 +21,7 @@ type dryRunResult struct {
 	Purchase transactionView `json:"purchase"`
 }
 
-// previewTransaction answers a dry run: the status the real request would get, what would
+// previewTransaction responds to a dry run with the status the real request would get, what would
 // be stored and whether it would be new, a replay or a conflict. It stores nothing.
 func (h *handlers) previewTransaction(
 	ctx context.Context,

@@ -45,10 +45,10 @@ func sendError(c *fiber.Ctx, code int, message string, fields []purchase.FieldEr
 	})
 }
 
-// retryAfterSeconds is what a 503 asks partners to wait before retrying.
+// retryAfterSeconds is the Retry-After of a 503: how long partners wait before retrying.
 const retryAfterSeconds = "1"
 
-// failure is how the partner API reports an error of the use cases: its HTTP status, the
+// failure is the partner API's report of a use case error: its HTTP status, the
 // envelope's message and the field errors.
 type failure struct {
 	status  int

@@ -20,7 +20,7 @@ import (
 // maxBatchBodyBytes, the batch endpoint's limit.
 const maxBodyBytes = 64 << 10
 
-// Recorder records purchases, or tells what recording one would do.
+// Recorder records purchases, or previews what recording one would do.
 type Recorder interface {
 	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
 	Preview(ctx context.Context, by partner.Principal, details purchase.Details) (application.Preview, error)
@@ -32,7 +32,7 @@ type Authenticator interface {
 	IssueToken(ctx context.Context, clientID, secret string) (application.Token, error)
 }
 
-// Pinger checks that the store answers.
+// Pinger checks that the store responds.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }

@@ -25,7 +25,7 @@ const (
 	attrCustomerCreated = "txsync.customer.created"
 )
 
-// Recorder records purchases, or tells what recording one would do.
+// Recorder records purchases, or previews what recording one would do.
 type Recorder interface {
 	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
 	Preview(ctx context.Context, by partner.Principal, details purchase.Details) (application.Preview, error)

@@ -110,6 +110,7 @@ func replayTwice(t *testing.T, target target, sample retail.Sample) {
 		}
 	}
 	checkStore(t, "after the second replay", store, want.CustomersCreated, want.Accepted)
+	checkCustomerTotals(t, target, clientID, secret, sample)
 }
 
 // replayOutcome is what one replay of the sample returned.

@@ -105,10 +105,11 @@ func TestTracing_spanTreeOfOnePurchase(t *testing.T) {
 		t.Errorf("RecordTransaction's parent is %s, want the server span", useCase.Parent().SpanID())
 	}
 	assertAttributes(t, useCase, map[string]string{
-		"txsync.merchant.id":              "m1",
-		"txsync.customer.identifier_type": "phone",
-		"txsync.transaction.replayed":     "false",
-		"txsync.customer.created":         "true",
+		"txsync.merchant.id":                "m1",
+		"txsync.customer.identifier_type":   "phone",
+		"txsync.customer.identifier_masked": "135****9028",
+		"txsync.transaction.replayed":       "false",
+		"txsync.customer.created":           "true",
 	})
 
 	// Every store command of the request is in the use case's subtree: directly, or under

@@ -14,11 +14,13 @@ import (
 	"github.com/txsync/txsync/domain/purchase"
 )
 
-// Span attributes of txsync's own spans. They carry ids, never personal data.
+// Span attributes of txsync's own spans. They carry ids and masked identifiers, never
+// personal data in full.
 const (
 	attrMerchantID      = "txsync.merchant.id"
 	attrClientID        = "txsync.client.id"
 	attrIdentifierType  = "txsync.customer.identifier_type"
+	attrIdentifier      = "txsync.customer.identifier_masked"
 	attrCustomerID      = "txsync.customer.id"
 	attrPlatformID      = "txsync.transaction.platform_id"
 	attrReplayed        = "txsync.transaction.replayed"
@@ -56,6 +58,7 @@ func (r *tracedRecorder) Record(
 		attribute.String(attrMerchantID, by.MerchantID),
 		attribute.String(attrClientID, by.ClientID),
 		attribute.String(attrIdentifierType, details.Customer.Type.String()),
+		attribute.String(attrIdentifier, details.Customer.Masked()),
 	))
 	defer span.End()
 

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -147,5 +149,31 @@ func TestService_storeOutageAnswers503ThenRecovers(t *testing.T) {
 	lost := slices.Index(kinds, "Unknown")
 	if lost < 0 || lost == len(kinds)-1 {
 		t.Errorf("StoreServerChanged kinds = %v, want Unknown followed by a reachable kind", kinds)
+	}
+}
+
+func TestService_generatesPrivateAdminToken(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	env := map[string]string{"TXSYNC_DATA_DIR": dataDir, "TXSYNC_ADMIN_TOKEN": ""}
+
+	first := servicetest.New(t, env)
+	info, err := os.Stat(filepath.Join(dataDir, "admin-token"))
+	if err != nil {
+		t.Fatalf("admin token file: %v", err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("admin token file mode = %o, want 600", mode)
+	}
+	if len(first.AdminToken()) < 32 {
+		t.Errorf("generated admin token has %d characters, want at least 32", len(first.AdminToken()))
+	}
+	if err := first.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	second := servicetest.New(t, env)
+	if second.AdminToken() != first.AdminToken() {
+		t.Errorf("a restart generated a new admin token, want the stored one")
 	}
 }

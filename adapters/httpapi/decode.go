@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"strconv"
@@ -95,7 +96,7 @@ func syntaxError(err error) error {
 
 	field := "body"
 	for token := range syntax.JSONPointer.Tokens() {
-		field = token
+		field = cmp.Or(token, field) // a member named "" is reported as the body
 		break
 	}
 	invalid := &purchase.ValidationError{}

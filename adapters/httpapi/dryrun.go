@@ -17,7 +17,8 @@ type dryRunResult struct {
 	// TransactionID is the platform id of the recorded purchase of a replay or a conflict.
 	TransactionID int64  `json:"transaction_id,omitempty"`
 	CustomerID    string `json:"customer_id"`
-	// Purchase is the purchase as it would be stored, normalized, without a platform id.
+	// Purchase is the purchase as it would be stored, normalized. Its transaction_id is 0:
+	// a dry run allocates no platform id.
 	Purchase transactionView `json:"purchase"`
 }
 

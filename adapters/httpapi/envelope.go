@@ -99,8 +99,13 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				"too many requests: this client is over its rate limit, retry after "+
 					retryAfter(limited.retryAfter)+" s", nil)
 
+		case errors.Is(err, errMissingToken):
+			// RFC 6750 section 3.1: no error code when the request carried no token.
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="txsync"`)
+			return sendError(c, fiber.StatusUnauthorized, authMessage(err), nil)
+
 		case errors.Is(err, partner.ErrInvalidToken):
-			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="txsync", error="invalid_token"`)
 			return sendError(c, fiber.StatusUnauthorized, authMessage(err), nil)
 
 		case errors.Is(err, partner.ErrClientDisabled):

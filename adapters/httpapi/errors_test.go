@@ -175,12 +175,12 @@ func TestPartnerAPI_requestErrors(t *testing.T) {
 		wantHeader  [2]string
 	}{
 		{"no token", "POST", "/tp/services/transaction", "application/json", "", "{}", 401,
-			[2]string{"WWW-Authenticate", `Bearer error="invalid_token"`}},
+			[2]string{"WWW-Authenticate", `Bearer realm="txsync"`}},
 		{"basic scheme", "POST", "/tp/services/transaction", "application/json", "Basic abc", "{}", 401,
-			[2]string{"WWW-Authenticate", `Bearer error="invalid_token"`}},
+			[2]string{"WWW-Authenticate", `Bearer realm="txsync"`}},
 		{"tampered token", "POST", "/tp/services/transaction", "application/json",
 			"Bearer " + client.Token[:len(client.Token)-2] + "xx", "{}", 401,
-			[2]string{"WWW-Authenticate", `Bearer error="invalid_token"`}},
+			[2]string{"WWW-Authenticate", `Bearer realm="txsync", error="invalid_token"`}},
 		{"scheme in upper case", "POST", "/tp/services/transaction", "application/json",
 			"BEARER " + client.Token, "{}", 400, [2]string{}},
 		{"text content type", "POST", "/tp/services/transaction", "text/plain", "Bearer " + client.Token,

@@ -40,7 +40,8 @@ const (
 	tokenPath     = "/tp/oauth/token"
 	documentPath  = "/tp/openapi.json"
 	callerTrace   = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	bearerInvalid = `Bearer error="invalid_token"`
+	bearerMissing = `Bearer realm="txsync"`
+	bearerInvalid = `Bearer realm="txsync", error="invalid_token"`
 )
 
 // contract is the OpenAPI document of the partner API with validators built from it.
@@ -445,7 +446,7 @@ func TestOpenAPIDocument_matchesPartnerAPI(t *testing.T) {
 		// 401 and 415.
 		{name: "no token", method: "POST", target: purchasePath,
 			header: map[string]string{"Content-Type": "application/json"}, body: withID("anonymous"),
-			wantStatus: 401, wantHeader: map[string]string{"WWW-Authenticate": bearerInvalid}},
+			wantStatus: 401, wantHeader: map[string]string{"WWW-Authenticate": bearerMissing}},
 		{name: "basic scheme", method: "POST", target: purchasePath,
 			header: map[string]string{"Content-Type": "application/json", "Authorization": "Basic abc"},
 			body:   withID("basic"), wantStatus: 401},

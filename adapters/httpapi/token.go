@@ -49,6 +49,9 @@ func (h *handlers) issueToken(c *fiber.Ctx) error {
 		clientID, secret = c.FormValue("client_id"), c.FormValue("client_secret")
 	}
 	if clientID == "" || secret == "" {
+		if basic {
+			c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="txsync"`)
+		}
 		return sendOAuthError(c, fiber.StatusUnauthorized, "invalid_client",
 			"client credentials are required, as HTTP Basic or as client_id and client_secret")
 	}

@@ -342,15 +342,19 @@ func fuzzPurchaseSeeds() []string {
 		originalExample,
 		"\xEF\xBB\xBF" + originalExample,
 		`{` + valid + `}`,
-		`{"transaction_id":123456,"customer_identifier":"2088102122524333","identifier_type":"2","purchase_amount":0}`,
-		`{"transaction_id":"T-2","customer_identifier":"+86 135-9261-9028","identifier_type":3,"purchase_amount":9.99e1,"gender":"female","unknown":[1,{"a":null}]}`,
+		`{"transaction_id":123456,"customer_identifier":"2088102122524333",` +
+			`"identifier_type":"2","purchase_amount":0}`,
+		`{"transaction_id":"T-2","customer_identifier":"+86 135-9261-9028","identifier_type":3,` +
+			`"purchase_amount":9.99e1,"gender":"female","unknown":[1,{"a":null}]}`,
 		member("purchase_time", `"2016-03-24T10:10:00+08:00"`),
 		member("purchase_time", `null`),
 		member("coupon_detail_id", `"123456"`),
 		member("customer_country", `" 中国"`),
 		`{}`,
-		`{"transaction_id":"","customer_identifier":"x","identifier_type":4,"purchase_amount":-1,"gender":"robot"}`,
-		`{"transaction_id":1.5,"customer_identifier":13592619028,"identifier_type":1,"purchase_amount":"9.9"}`,
+		`{"transaction_id":"","customer_identifier":"x","identifier_type":4,` +
+			`"purchase_amount":-1,"gender":"robot"}`,
+		`{"transaction_id":1.5,"customer_identifier":13592619028,"identifier_type":1,` +
+			`"purchase_amount":"9.9"}`,
 		member("purchase_amount", `14.105`),
 		member("coupon_amount", `1e999999`),
 		member("coupon_detail_id", `9223372036854775808`),

@@ -111,7 +111,7 @@ func batchItems(body []byte) ([]jsontext.Value, error) {
 	if len(body) > maxBatchBodyBytes {
 		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, "a batch body must be at most 1 MiB")
 	}
-	values, err := members(body)
+	values, err := outerMembers(body)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,8 @@ func batchItems(body []byte) ([]jsontext.Value, error) {
 		return nil, fieldError("transactions", "must be an array of purchases")
 	}
 
-	dec := jsontext.NewDecoder(bytes.NewReader(list))
+	dec := jsontext.NewDecoder(bytes.NewReader(list),
+		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, syntaxError(err)
 	}

@@ -41,12 +41,24 @@ var (
 // or that repeats a name, naming the member where there is one. A leading UTF-8 byte order
 // mark is skipped.
 func members(body []byte) (map[string]jsontext.Value, error) {
+	return readObject(body)
+}
+
+// outerMembers reads a batch body like members, but checks only the outer object: the
+// members' values are returned raw, so a broken purchase inside is reported on its own
+// item rather than failing the batch.
+func outerMembers(body []byte) (map[string]jsontext.Value, error) {
+	return readObject(body, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+}
+
+func readObject(body []byte, opts ...jsontext.Options) (map[string]jsontext.Value, error) {
 	body = bytes.TrimPrefix(body, utf8BOM)
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	dec := jsontext.NewDecoder(bytes.NewReader(body), opts...)
 
 	if kind := dec.PeekKind(); kind != '{' {
+		// Whatever is wrong inside a body that is no object, the body is what to fix.
 		if err := dec.SkipValue(); err != nil {
-			return nil, syntaxError(err)
+			return nil, bodySyntaxError(err)
 		}
 		return nil, invalidBody("the request body must be a JSON object")
 	}
@@ -65,6 +77,11 @@ func members(body []byte) (map[string]jsontext.Value, error) {
 		if err != nil {
 			return nil, syntaxError(err)
 		}
+		// The decoder checks repeated names itself unless opts allow them; the outer object
+		// of a batch must still not repeat one.
+		if _, seen := values[key]; seen {
+			return nil, fieldError(cmp.Or(key, "body"), "must not appear twice")
+		}
 		values[key] = value.Clone()
 	}
 	if _, err := dec.ReadToken(); err != nil {
@@ -74,6 +91,15 @@ func members(body []byte) (map[string]jsontext.Value, error) {
 		return nil, invalidBody("the request body must hold one JSON object and nothing after it")
 	}
 	return values, nil
+}
+
+// bodySyntaxError reports a JSON syntax error on the body as a whole.
+func bodySyntaxError(err error) error {
+	var syntax *jsontext.SyntacticError
+	if errors.As(err, &syntax) && !errors.Is(syntax.Err, io.ErrUnexpectedEOF) {
+		return invalidBody("is not valid JSON: " + syntax.Err.Error())
+	}
+	return invalidBody("the request body is not a complete JSON value")
 }
 
 // syntaxError turns a JSON syntax error into a field error on the member it occurred in,

@@ -20,8 +20,8 @@ import (
 )
 
 // BenchmarkRecordTransaction posts new purchases through the partner API's Fiber app into
-// the embedded store, with tracing off and with tracing at 100% sampling exported over
-// OTLP/HTTP to a receiver on loopback that discards what it gets.
+// the embedded store: with tracing off, with group commit off too, and with tracing at 100%
+// sampling exported over OTLP/HTTP to a receiver on loopback that discards what it gets.
 func BenchmarkRecordTransaction(b *testing.B) {
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -35,6 +35,7 @@ func BenchmarkRecordTransaction(b *testing.B) {
 		env  map[string]string
 	}{
 		{"tracing=off", nil},
+		{"tracing=off,group-commit=off", map[string]string{"TXSYNC_GROUP_COMMIT": "false"}},
 		{"tracing=on", map[string]string{
 			"OTEL_TRACES_EXPORTER":        "otlp",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL,

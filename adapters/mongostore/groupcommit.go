@@ -119,8 +119,20 @@ func (b *batcher) run() {
 	}
 }
 
-// collect adds waiting requests to batch until it is full or MaxWait has passed.
+// collect adds waiting requests to batch until it is full or MaxWait has passed. With no
+// MaxWait it takes only the requests already queued.
 func (b *batcher) collect(batch []insertRequest) []insertRequest {
+	if b.cfg.MaxWait <= 0 {
+		for len(batch) < b.cfg.MaxBatch {
+			select {
+			case req := <-b.requests:
+				batch = append(batch, req)
+			default:
+				return batch
+			}
+		}
+		return batch
+	}
 	deadline := time.NewTimer(b.cfg.MaxWait)
 	defer deadline.Stop()
 	for len(batch) < b.cfg.MaxBatch {

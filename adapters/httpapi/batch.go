@@ -31,6 +31,10 @@ type batchResult struct {
 // envelope a single request would have got, and a broken item never fails the others.
 // Items with the same transaction_id are recorded one after another in request order, so
 // the first one decides and the others replay or conflict with it.
+//
+// Limit: each item goes through the single-purchase use case, so a batch is no faster per
+// purchase than single requests (about 420 purchases/s on the embedded store on 2 cores).
+// One InsertMany for all new purchases of a batch would be far faster.
 func (h *handlers) recordBatch(c *fiber.Ctx) error {
 	if err := requireJSON(c); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
 
 	"github.com/txsync/txsync/domain/customer"
 	"github.com/txsync/txsync/domain/purchase"
@@ -115,12 +116,16 @@ func (d transactionDocument) purchase() (purchase.Purchase, error) {
 // Transactions stores purchases. It implements application.TransactionRepository.
 type Transactions struct {
 	collection *mongo.Collection
-	batches    *batcher // nil without group commit
+	majority   *mongo.Collection // the same collection, read with majority read concern
+	batches    *batcher          // nil without group commit
 }
 
 // Transactions returns the purchase repository.
 func (s *Store) Transactions() *Transactions {
-	return &Transactions{collection: s.db.Collection(transactionsCollection), batches: s.transactionBatches}
+	collection := s.db.Collection(transactionsCollection)
+	majority := s.db.Collection(transactionsCollection,
+		options.Collection().SetReadConcern(readconcern.Majority()))
+	return &Transactions{collection: collection, majority: majority, batches: s.transactionBatches}
 }
 
 // Insert stores p, or returns application.ErrDuplicate when its client already recorded its
@@ -147,7 +152,9 @@ func (t *Transactions) FindByTransactionID(
 ) (purchase.Purchase, error) {
 	filter := bson.D{{Key: "_id", Value: transactionKey(clientID, transactionID)}}
 	var doc transactionDocument
-	if err := t.collection.FindOne(ctx, filter).Decode(&doc); err != nil {
+	// Majority read concern: a replay answers 200 only for a purchase that survives a
+	// failover, as the first answer did.
+	if err := t.majority.FindOne(ctx, filter).Decode(&doc); err != nil {
 		return purchase.Purchase{}, fmt.Errorf("find transaction: %w", translate(err))
 	}
 	return doc.purchase()

@@ -77,10 +77,20 @@ type Recorded struct {
 
 // RecordTransaction records purchases exactly once and creates their customers.
 type RecordTransaction struct {
-	transactions TransactionRepository
-	customers    CustomerRepository
-	ids          IDSource
-	clock        Clock
+	transactions     TransactionRepository
+	customers        CustomerRepository
+	bulkTransactions BulkTransactionRepository
+	bulkCustomers    BulkCustomerRepository
+	ids              IDSource
+	clock            Clock
+}
+
+// WithBulk lets RecordMany write many purchases and customers at once. Without it,
+// RecordMany records each purchase with Record.
+func (r *RecordTransaction) WithBulk(transactions BulkTransactionRepository, customers BulkCustomerRepository) *RecordTransaction {
+	r.bulkTransactions = transactions
+	r.bulkCustomers = customers
+	return r
 }
 
 // NewRecordTransaction returns the use case, wired to its ports.

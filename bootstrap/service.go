@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 		store.Customers(),
 		store.IDBlocks(),
 		clock,
-	)
+	).WithBulk(store.Transactions(), store.Customers())
 	tracing := []fiber.Handler{tel.HTTPMiddleware()}
 	s.partnerAPI = httpapi.NewPartnerAPI(httpapi.Config{
 		Recorder:     tel.TraceRecorder(recorder),

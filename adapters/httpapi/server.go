@@ -24,6 +24,7 @@ const maxBodyBytes = 64 << 10
 type Recorder interface {
 	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
 	Preview(ctx context.Context, by partner.Principal, details purchase.Details) (application.Preview, error)
+	RecordMany(ctx context.Context, by partner.Principal, details []purchase.Details) []application.ItemResult
 }
 
 // Authenticator checks access tokens and issues them.

@@ -25,6 +25,16 @@ type customerDocument struct {
 	CreatedAt      time.Time `bson:"created_at"`
 }
 
+func newCustomerDocument(c customer.Customer) customerDocument {
+	return customerDocument{
+		ID:             c.ID.String(),
+		MerchantID:     c.MerchantID,
+		IdentifierType: int(c.Identifier.Type),
+		Identifier:     c.Identifier.Value,
+		CreatedAt:      c.CreatedAt,
+	}
+}
+
 // Customers stores customers. It implements application.CustomerRepository.
 type Customers struct {
 	collection *mongo.Collection
@@ -38,13 +48,7 @@ func (s *Store) Customers() *Customers {
 
 // Create stores c and reports whether it was new. An existing customer is left as it is.
 func (c *Customers) Create(ctx context.Context, cust customer.Customer) (bool, error) {
-	doc := customerDocument{
-		ID:             cust.ID.String(),
-		MerchantID:     cust.MerchantID,
-		IdentifierType: int(cust.Identifier.Type),
-		Identifier:     cust.Identifier.Value,
-		CreatedAt:      cust.CreatedAt,
-	}
+	doc := newCustomerDocument(cust)
 	var err error
 	if c.batches != nil {
 		err = c.batches.insert(ctx, doc)
@@ -86,4 +90,28 @@ func (c *Customers) Count(ctx context.Context, merchantID string) (int64, error)
 		return 0, fmt.Errorf("count customers of merchant %s: %w", merchantID, translate(err))
 	}
 	return n, nil
+}
+
+// CreateMany stores customers with one write and reports, in order, whether each was new.
+// A customer listed twice is created once, by its first listing.
+func (c *Customers) CreateMany(ctx context.Context, customers []customer.Customer) ([]bool, error) {
+	created := make([]bool, len(customers))
+	if len(customers) == 0 {
+		return created, nil
+	}
+	docs := make([]any, len(customers))
+	for i, cust := range customers {
+		docs[i] = newCustomerDocument(cust)
+	}
+	outcomes, _ := insertMany(ctx, c.collection, docs) // the outcomes carry the error
+	for i, err := range outcomes {
+		switch {
+		case err == nil:
+			created[i] = true
+		case errors.Is(err, application.ErrDuplicate):
+		default:
+			return nil, fmt.Errorf("insert customers: %w", err)
+		}
+	}
+	return created, nil
 }

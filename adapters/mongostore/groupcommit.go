@@ -159,18 +159,30 @@ func (b *batcher) flush(batch []insertRequest) {
 	defer span.End()
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
-	_, err := b.collection.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+
+	outcomes, err := insertMany(ctx, b.collection, docs)
 	if err != nil {
 		span.RecordError(err)
 	}
+	for i, req := range batch {
+		req.result <- outcomes[i]
+	}
+}
 
-	outcomes := make([]error, len(batch))
+// insertMany inserts docs with one unordered InsertMany and returns each document's
+// outcome: nil once durably stored, an error wrapping application.ErrDuplicate when its _id
+// exists, or the call's error for every document when the whole call failed. A write
+// concern error fails every document, since none is known to be durable. err is the
+// driver's error, for tracing.
+func insertMany(ctx context.Context, collection *mongo.Collection, docs []any) (outcomes []error, err error) {
+	_, err = collection.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	outcomes = make([]error, len(docs))
 	var bulk mongo.BulkWriteException
 	switch {
 	case err == nil:
 	case errors.As(err, &bulk) && bulk.WriteConcernError == nil:
 		for _, writeErr := range bulk.WriteErrors {
-			if writeErr.Index < 0 || writeErr.Index >= len(batch) {
+			if writeErr.Index < 0 || writeErr.Index >= len(docs) {
 				continue
 			}
 			switch {
@@ -191,9 +203,7 @@ func (b *batcher) flush(batch []insertRequest) {
 			outcomes[i] = failed
 		}
 	}
-	for i, req := range batch {
-		req.result <- outcomes[i]
-	}
+	return outcomes, err
 }
 
 // startFlushSpan starts the span of one flush: a child of the first request's wait span,

@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
 
+	"github.com/txsync/txsync/application"
 	"github.com/txsync/txsync/domain/customer"
 	"github.com/txsync/txsync/domain/purchase"
 )
@@ -202,4 +204,45 @@ func (t *Transactions) ListByCustomer(
 		purchases = append(purchases, p)
 	}
 	return purchases, nil
+}
+
+// InsertMany stores purchases with one write and returns each one's outcome, in order: nil
+// once stored, an error wrapping application.ErrDuplicate when its client already recorded
+// its transaction id, or the write's error.
+func (t *Transactions) InsertMany(ctx context.Context, purchases []purchase.Purchase) []error {
+	if len(purchases) == 0 {
+		return nil
+	}
+	docs := make([]any, len(purchases))
+	for i, p := range purchases {
+		docs[i] = newTransactionDocument(p)
+	}
+	outcomes, _ := insertMany(ctx, t.collection, docs) // the outcomes carry the error
+	return outcomes
+}
+
+// FindManyByTransactionID returns the purchases clientID recorded under transactionIDs, by
+// transaction id; ids never recorded are missing from the map. Like FindByTransactionID it
+// reads with majority read concern.
+//
+// It reads one _id at a time: FerretDB 1.24.2 answers an $in on _id by scanning the
+// collection (a read of 500 ids took 70 ms on an empty collection and grew with it), while
+// a lookup of one _id uses the primary key and takes under a millisecond.
+func (t *Transactions) FindManyByTransactionID(
+	ctx context.Context,
+	clientID string,
+	transactionIDs []string,
+) (map[string]purchase.Purchase, error) {
+	found := make(map[string]purchase.Purchase, len(transactionIDs))
+	for _, id := range transactionIDs {
+		p, err := t.FindByTransactionID(ctx, clientID, id)
+		if errors.Is(err, application.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		found[id] = p
+	}
+	return found, nil
 }

@@ -31,6 +31,7 @@ const (
 type Recorder interface {
 	Record(ctx context.Context, by partner.Principal, details purchase.Details) (application.Recorded, error)
 	Preview(ctx context.Context, by partner.Principal, details purchase.Details) (application.Preview, error)
+	RecordMany(ctx context.Context, by partner.Principal, details []purchase.Details) []application.ItemResult
 }
 
 // TokenIssuer checks client credentials and issues access tokens.
@@ -98,6 +99,33 @@ func (r *tracedRecorder) Preview(
 	}
 	span.SetAttributes(attribute.String("txsync.transaction.outcome", string(preview.Outcome)))
 	return preview, nil
+}
+
+func (r *tracedRecorder) RecordMany(
+	ctx context.Context,
+	by partner.Principal,
+	details []purchase.Details,
+) []application.ItemResult {
+	ctx, span := r.t.tracer.Start(ctx, "RecordTransactions", trace.WithAttributes(
+		attribute.String(attrMerchantID, by.MerchantID),
+		attribute.String(attrClientID, by.ClientID),
+		attribute.Int("txsync.batch.size", len(details)),
+	))
+	defer span.End()
+
+	results := r.next.RecordMany(ctx, by, details)
+	created, failed := 0, 0
+	for _, result := range results {
+		if result.Err != nil {
+			failed++
+		}
+		if result.Recorded.CustomerCreated {
+			created++
+		}
+	}
+	span.SetAttributes(attribute.Int("txsync.batch.failed", failed))
+	r.t.instruments.customersCreated.Add(ctx, int64(created))
+	return results
 }
 
 // TraceTokenIssuer wraps next in a span per token request and counts tokens issued and

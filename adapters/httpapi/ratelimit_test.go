@@ -111,6 +111,9 @@ func TestRateLimit_tokenRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if resp.Header.Get("RateLimit-Limit") != "20" {
+			t.Errorf("token response RateLimit-Limit = %q, want 20 (the address's bucket)", resp.Header.Get("RateLimit-Limit"))
+		}
 		last = resp.StatusCode
 		if last == http.StatusTooManyRequests {
 			if resp.Header.Get("Retry-After") == "" {

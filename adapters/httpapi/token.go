@@ -101,11 +101,14 @@ func basicAuth(c *fiber.Ctx) (user, password string, ok bool) {
 }
 
 // limitTokenRequest charges the token request to its remote address and its client id and
-// returns how long to wait when either is over its limit.
+// returns how long to wait when either is over its limit. The RateLimit-* headers report
+// the address's bucket.
 func (h *handlers) limitTokenRequest(c *fiber.Ctx, clientID string) (time.Duration, bool) {
 	wait := time.Duration(0)
 	if h.cfg.TokenLimitByAddress != nil {
-		if d := h.cfg.TokenLimitByAddress(c.IP(), 1); !d.Allowed {
+		d := h.cfg.TokenLimitByAddress(c.IP(), 1)
+		setRateHeaders(c, d)
+		if !d.Allowed {
 			wait = max(wait, d.RetryAfter)
 		}
 	}

@@ -52,7 +52,7 @@ func Start(ctx context.Context, dir, addr string, logger *slog.Logger) (*Store, 
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
-		Logger:    slog.New(warnings{logger.Handler()}),
+		Logger:    slog.New(errorsOnly{logger.Handler()}),
 	})
 	newMu.Unlock()
 	if err != nil {
@@ -86,19 +86,21 @@ func (s *Store) Stop(ctx context.Context) error {
 	}
 }
 
-// warnings passes on only warnings and errors: FerretDB logs every connection at info level.
-type warnings struct {
+// errorsOnly passes on only errors: FerretDB logs every connection at info level, and at
+// warning level the full protocol message of every error it returns to a client, such as
+// a lookup of a collection that does not exist yet, which txsync handles.
+type errorsOnly struct {
 	slog.Handler
 }
 
-func (w warnings) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= slog.LevelWarn && w.Handler.Enabled(ctx, level)
+func (w errorsOnly) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelError && w.Handler.Enabled(ctx, level)
 }
 
-func (w warnings) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return warnings{w.Handler.WithAttrs(attrs)}
+func (w errorsOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return errorsOnly{w.Handler.WithAttrs(attrs)}
 }
 
-func (w warnings) WithGroup(name string) slog.Handler {
-	return warnings{w.Handler.WithGroup(name)}
+func (w errorsOnly) WithGroup(name string) slog.Handler {
+	return errorsOnly{w.Handler.WithGroup(name)}
 }

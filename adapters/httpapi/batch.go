@@ -77,18 +77,18 @@ func (h *handlers) recordBatch(c *fiber.Ctx) error {
 	return sendSuccess(c, batchResult{Transactions: results})
 }
 
-// itemFailure is the envelope of one failed batch item. Defects are logged with the
-// batch's request id, which the item's envelope carries.
+// itemFailure is the envelope of one failed batch item. It carries the batch's request id,
+// and defects are logged with it.
 func (h *handlers) itemFailure(c *fiber.Ctx, err error) envelope {
 	f, known := classify(err)
 	if !known {
 		h.cfg.Logger.Error("batch item failed", requestAttrs(c, err)...)
 	}
-	env := envelope{Status: status{Code: strconv.Itoa(f.status), Message: f.message}, Errors: f.fields}
-	if !known {
-		env.RequestID = requestID(c)
+	return envelope{
+		Status:    status{Code: strconv.Itoa(f.status), Message: f.message},
+		Errors:    f.fields,
+		RequestID: requestID(c),
 	}
-	return env
 }
 
 // batchItems returns the raw purchases of a batch body: an object whose member

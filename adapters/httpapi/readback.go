@@ -126,7 +126,7 @@ func (h *handlers) readTransaction(c *fiber.Ctx) error {
 		p, err = h.cfg.Reader.TransactionByPlatformID(ctx, principal(c), platformID)
 	}
 	if errors.Is(err, application.ErrNotFound) {
-		return notFound("no transaction with that id was recorded for this client's merchant")
+		return notFound("no transaction with that id was recorded by this client, or for its merchant")
 	}
 	if err != nil {
 		return err

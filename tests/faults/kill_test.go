@@ -1,6 +1,7 @@
 package faults_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"testing"
@@ -68,16 +69,8 @@ func TestKill_acknowledgedPurchasesSurviveKill9(t *testing.T) {
 	// store it again.
 	checkStore(t, &f, client.id, purchases, readStored(t, s.store.HostURI()))
 
-	pending := notAcknowledged(purchases)
-	details.Retried = len(pending)
-	settle(ctx, p, 0, service.BaseURL, pending)
-	checkSettled(t, &details.settled, pending)
-
-	final := figures{}
-	tallyRequests(&final, purchases)
-	checkStore(t, &final, client.id, purchases, readStored(t, s.store.HostURI()))
-
-	mergeFinal(&f, final)
+	details.Retried = settleAndRecount(ctx, t, &f, &details.settled, p, service.BaseURL,
+		client.id, purchases, s.store.HostURI())
 	f.Details = details
 	report(t, f)
 
@@ -89,9 +82,9 @@ func TestKill_acknowledgedPurchasesSurviveKill9(t *testing.T) {
 		t.Errorf("no request sent after the restart was acknowledged, want the service "+
 			"to record purchases again within %s", loadAfterRecovery)
 	}
-	if final.Stored != len(purchases) {
+	if f.Stored != len(purchases) {
 		t.Errorf("the store has %d of the %d purchases after the retries, want all",
-			final.Stored, len(purchases))
+			f.Stored, len(purchases))
 	}
 	assertCustomers(t, s.store.HostURI(), purchases)
 }
@@ -134,6 +127,32 @@ func checkSettled(t *testing.T, details *settled, retried []*purchase) {
 // mergeFinal copies the counts of final, taken after the retries, into f, the figures
 // of the load. The store counts of final include every problem the first check found,
 // because the retries only add documents and acknowledged purchases are not retried.
+// settleAndRecount retries every purchase that was not acknowledged until each settles,
+// checks the retries, then counts the requests and the store again and merges those final
+// figures into f. It returns how many purchases were retried.
+func settleAndRecount(
+	ctx context.Context,
+	t *testing.T,
+	f *figures,
+	details *settled,
+	p *poster,
+	baseURL target,
+	clientID string,
+	purchases []*purchase,
+	storeURI string,
+) int {
+	t.Helper()
+	pending := notAcknowledged(purchases)
+	settle(ctx, p, 0, baseURL, pending)
+	checkSettled(t, details, pending)
+
+	final := figures{}
+	tallyRequests(&final, purchases)
+	checkStore(t, &final, clientID, purchases, readStored(t, storeURI))
+	mergeFinal(f, final)
+	return len(pending)
+}
+
 func mergeFinal(f *figures, final figures) {
 	f.Retries = final.Retries
 	f.Stored = final.Stored

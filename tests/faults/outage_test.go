@@ -74,15 +74,8 @@ func TestStoreOutage_returns503ThenRecovers(t *testing.T) {
 
 	checkStore(t, &f, client.id, purchases, readStored(t, s.store.HostURI()))
 
-	pending := notAcknowledged(purchases)
-	details.Retried = len(pending)
-	settle(ctx, p, 0, service.BaseURL, pending)
-	checkSettled(t, &details.settled, pending)
-
-	final := figures{}
-	tallyRequests(&final, purchases)
-	checkStore(t, &final, client.id, purchases, readStored(t, s.store.HostURI()))
-	mergeFinal(&f, final)
+	details.Retried = settleAndRecount(ctx, t, &f, &details.settled, p, service.BaseURL,
+		client.id, purchases, s.store.HostURI())
 	f.Details = details
 	report(t, f)
 
@@ -98,9 +91,9 @@ func TestStoreOutage_returns503ThenRecovers(t *testing.T) {
 		t.Errorf("%d requests got no response and %d a truncated one, want a complete "+
 			"response to every request while only the store is down", f.NetworkErrors, f.Truncated)
 	}
-	if final.Stored != len(purchases) {
+	if f.Stored != len(purchases) {
 		t.Errorf("the store has %d of the %d purchases after the retries, want all",
-			final.Stored, len(purchases))
+			f.Stored, len(purchases))
 	}
 	assertCustomers(t, s.store.HostURI(), purchases)
 }

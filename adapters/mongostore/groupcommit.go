@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -188,7 +187,7 @@ func insertMany(ctx context.Context, collection *mongo.Collection, docs []any) (
 			switch {
 			case writeErr.Code == duplicateKeyCode:
 				outcomes[writeErr.Index] = fmt.Errorf("%w: %s", application.ErrDuplicate, writeErr.Message)
-			case writeErr.Code == internalErrorCode && strings.Contains(writeErr.Message, "interrupted"):
+			case writeErr.Code == internalErrorCode:
 				outcomes[writeErr.Index] = fmt.Errorf("%w: %s", application.ErrStoreUnavailable, writeErr.Message)
 			default:
 				outcomes[writeErr.Index] = fmt.Errorf("insert: %s (code %d)", writeErr.Message, writeErr.Code)

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/txsync/txsync/application"
@@ -113,7 +114,9 @@ func translate(err error) error {
 	case mongo.IsTimeout(err),
 		mongo.IsNetworkError(err),
 		errors.As(err, new(topology.ServerSelectionError)),
-		isInterrupted(err):
+		errors.As(err, new(topology.ConnectionError)),
+		errors.As(err, new(driver.RetryablePoolError)), // the pool was cleared by a failure
+		isInternalError(err):
 		return fmt.Errorf("%w: %w", application.ErrStoreUnavailable, err)
 	default:
 		return err
@@ -123,10 +126,11 @@ func translate(err error) error {
 // internalErrorCode is the server's code of an InternalError.
 const internalErrorCode = 1
 
-// isInterrupted reports whether the server stopped the command before it completed because
-// its time limit passed. FerretDB v1.24.2 reports that as InternalError "interrupted"
-// rather than MaxTimeMSExpired; the command's SQLite transaction is rolled back.
-func isInterrupted(err error) bool {
+// isInternalError reports whether the server failed the command internally. FerretDB
+// v1.24.2 reports a command stopped by its time limit as InternalError "interrupted"
+// rather than MaxTimeMSExpired, and commands in flight while it shuts down as
+// InternalError too. Its SQLite transaction is rolled back, so the client may retry.
+func isInternalError(err error) bool {
 	var server mongo.ServerError
-	return errors.As(err, &server) && server.HasErrorCodeWithMessage(internalErrorCode, "interrupted")
+	return errors.As(err, &server) && server.HasErrorCode(internalErrorCode)
 }

@@ -3,9 +3,11 @@ package mongostore
 import (
 	"context"
 	"errors"
+	"syscall"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/txsync/txsync/application"
 )
@@ -20,9 +22,11 @@ func TestTranslate(t *testing.T) {
 		{"duplicate key", mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: 11000, Message: "E11000"}}}, application.ErrDuplicate},
 		{"no document", mongo.ErrNoDocuments, application.ErrNotFound},
 		{"deadline", context.DeadlineExceeded, application.ErrStoreUnavailable},
+		{"connection refused", topology.ConnectionError{ConnectionID: "127.0.0.1:1", Wrapped: syscall.ECONNREFUSED}, application.ErrStoreUnavailable},
 		// FerretDB 1.24.2 reports a command stopped by its time limit this way.
 		{"interrupted", mongo.CommandError{Code: 1, Message: "[db.go:134 fsql.(*DB).InTransaction] interrupted (9)"}, application.ErrStoreUnavailable},
-		{"other internal error", mongo.CommandError{Code: 1, Message: "disk full"}, nil},
+		{"internal error while shutting down", mongo.CommandError{Code: 1, Message: "context canceled"}, application.ErrStoreUnavailable},
+		{"other server error", mongo.CommandError{Code: 2, Message: "BadValue"}, nil},
 	}
 	for _, tt := range tests {
 		got := translate(tt.err)

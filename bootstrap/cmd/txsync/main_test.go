@@ -1,10 +1,12 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -243,4 +245,54 @@ func TestServe_SIGTERMFinishesRequestsInFlight(t *testing.T) {
 func notAccepted(err error) bool {
 	return strings.Contains(err.Error(), "connection refused") ||
 		strings.Contains(err.Error(), "connection reset by peer")
+}
+
+func TestServe_holdsThousandKeepAliveConnections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 1000 connections")
+	}
+	t.Parallel()
+	s := startServer(t)
+	addr := strings.TrimPrefix(s.url, "http://")
+
+	// Each connection sends one request, reads the response and stays open.
+	const connections = 1000
+	conns := make([]net.Conn, 0, connections)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	request := []byte("GET /healthz HTTP/1.1\r\nHost: " + addr + "\r\n\r\n")
+	for i := range connections {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write(request); err != nil {
+			t.Fatalf("connection %d: write: %v", i, err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("connection %d: read: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("connection %d: status %d, want 200", i, resp.StatusCode)
+		}
+	}
+
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("no /proc to read the server's memory from: %v", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
+			t.Logf("with %d keep-alive connections open: %s", connections, strings.Join(strings.Fields(line), " "))
+		}
+	}
 }

@@ -76,13 +76,10 @@ func (r *RecordTransaction) RecordMany(
 		if i == j {
 			continue
 		}
-		switch p, ok := stored[j]; {
-		case !ok:
+		if p, ok := stored[j]; ok {
+			results[i] = againstRecorded(p, d)
+		} else {
 			results[i] = ItemResult{Err: results[j].Err}
-		case len(p.Details.Diff(d)) > 0:
-			results[i] = ItemResult{Err: &ConflictError{Fields: p.Details.Diff(d), PlatformID: p.PlatformID}}
-		default:
-			results[i] = ItemResult{Recorded: Recorded{PlatformID: p.PlatformID, CustomerID: p.CustomerID, Replayed: true}}
 		}
 	}
 	return results
@@ -135,17 +132,30 @@ func (r *RecordTransaction) storeFirsts(
 			continue
 		}
 		p, ok := recorded[details[i].TransactionID]
-		switch {
-		case !ok:
-			results[i] = ItemResult{Err: fmt.Errorf("transaction %q: duplicate but not found: %w", details[i].TransactionID, ErrStoreUnavailable)}
-		case len(p.Details.Diff(details[i])) > 0:
-			results[i] = ItemResult{Err: &ConflictError{Fields: p.Details.Diff(details[i]), PlatformID: p.PlatformID}}
-		default:
+		if !ok {
+			results[i] = ItemResult{Err: fmt.Errorf("transaction %q: duplicate but not found: %w",
+				details[i].TransactionID, ErrStoreUnavailable)}
+			continue
+		}
+		results[i] = againstRecorded(p, details[i])
+		if results[i].Err == nil {
 			stored[i] = p
-			results[i] = ItemResult{Recorded: Recorded{PlatformID: p.PlatformID, CustomerID: p.CustomerID, Replayed: true}}
 		}
 	}
 	return stored, nil
+}
+
+// againstRecorded returns the outcome of details for the purchase recorded before under
+// their transaction id: a replay when they describe it, and a conflict when they do not.
+func againstRecorded(recorded purchase.Purchase, details purchase.Details) ItemResult {
+	if fields := recorded.Details.Diff(details); len(fields) > 0 {
+		return ItemResult{Err: &ConflictError{Fields: fields, PlatformID: recorded.PlatformID}}
+	}
+	return ItemResult{Recorded: Recorded{
+		PlatformID: recorded.PlatformID,
+		CustomerID: recorded.CustomerID,
+		Replayed:   true,
+	}}
 }
 
 // createCustomers creates the customers of the stored purchases, each once, and marks the

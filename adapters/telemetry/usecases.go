@@ -55,12 +55,11 @@ func (r *tracedRecorder) Record(
 	by partner.Principal,
 	details purchase.Details,
 ) (application.Recorded, error) {
-	ctx, span := r.t.tracer.Start(ctx, "RecordTransaction", trace.WithAttributes(
-		attribute.String(attrMerchantID, by.MerchantID),
-		attribute.String(attrClientID, by.ClientID),
+	attrs := append(callerAttributes(by),
 		attribute.String(attrIdentifierType, details.Customer.Type.String()),
 		attribute.String(attrIdentifier, details.Customer.Masked()),
-	))
+	)
+	ctx, span := r.t.tracer.Start(ctx, "RecordTransaction", trace.WithAttributes(attrs...))
 	defer span.End()
 
 	recorded, err := r.next.Record(ctx, by, details)
@@ -86,10 +85,7 @@ func (r *tracedRecorder) Preview(
 	by partner.Principal,
 	details purchase.Details,
 ) (application.Preview, error) {
-	ctx, span := r.t.tracer.Start(ctx, "PreviewTransaction", trace.WithAttributes(
-		attribute.String(attrMerchantID, by.MerchantID),
-		attribute.String(attrClientID, by.ClientID),
-	))
+	ctx, span := r.t.tracer.Start(ctx, "PreviewTransaction", trace.WithAttributes(callerAttributes(by)...))
 	defer span.End()
 
 	preview, err := r.next.Preview(ctx, by, details)
@@ -106,11 +102,8 @@ func (r *tracedRecorder) RecordMany(
 	by partner.Principal,
 	details []purchase.Details,
 ) []application.ItemResult {
-	ctx, span := r.t.tracer.Start(ctx, "RecordTransactions", trace.WithAttributes(
-		attribute.String(attrMerchantID, by.MerchantID),
-		attribute.String(attrClientID, by.ClientID),
-		attribute.Int("txsync.batch.size", len(details)),
-	))
+	ctx, span := r.t.tracer.Start(ctx, "RecordTransactions", trace.WithAttributes(callerAttributes(by)...))
+	span.SetAttributes(attribute.Int("txsync.batch.size", len(details)))
 	defer span.End()
 
 	results := r.next.RecordMany(ctx, by, details)
@@ -158,6 +151,14 @@ func (i *tracedTokenIssuer) IssueToken(ctx context.Context, clientID, secret str
 	}
 	i.t.instruments.tokens.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
 	return token, err
+}
+
+// callerAttributes are the span attributes of the partner client that made a request.
+func callerAttributes(by partner.Principal) []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String(attrMerchantID, by.MerchantID),
+		attribute.String(attrClientID, by.ClientID),
+	}
 }
 
 // recordError records err on span. Errors a client caused (a conflict, bad credentials)

@@ -20,8 +20,8 @@ import (
 )
 
 // BenchmarkRecordTransaction posts new purchases through the partner API's Fiber app into
-// the embedded store: with tracing off, with group commit off too, and with tracing at 100%
-// sampling exported over OTLP/HTTP to a receiver on loopback that discards what it gets.
+// the embedded store in three modes: tracing off, group commit off too, and tracing at 100%
+// sampling. Traces go over OTLP/HTTP to a loopback receiver that discards them.
 func BenchmarkRecordTransaction(b *testing.B) {
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)

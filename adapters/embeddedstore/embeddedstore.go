@@ -86,9 +86,9 @@ func (s *Store) Stop(ctx context.Context) error {
 	}
 }
 
-// errorsOnly passes on only errors: FerretDB logs every connection at info level, and at
-// warning level the full protocol message of every error it returns to a client, such as
-// a lookup of a collection that does not exist yet, which txsync handles.
+// errorsOnly passes on only errors. FerretDB logs every connection at info level. At
+// warning level it logs the full protocol message of every error it returns to a client,
+// such as a lookup of a collection that does not exist yet, which txsync handles.
 type errorsOnly struct {
 	slog.Handler
 }

@@ -57,7 +57,7 @@ type fuzzEnvelope struct {
 // FuzzRecordTransaction posts any body to POST /tp/services/transaction of one txsync on
 // the embedded store and checks the response. It must be 200, 400, 409, 413 or 415 in a
 // valid envelope, never 500 nor a panic. A 400 or 409 names at least one field, and only
-// fields the request has or the endpoint knows. 415 comes exactly when the Content-Type is
+// fields the request carries or the endpoint defines. 415 comes exactly when the Content-Type is
 // not JSON in UTF-8, and 413 exactly when the body is over 64 KiB. The second argument
 // picks a Content-Type from fuzzContentTypes, and the third adds ?dry_run=true.
 func FuzzRecordTransaction(f *testing.F) {

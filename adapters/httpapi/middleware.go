@@ -23,7 +23,7 @@ const (
 var errMissingToken = fmt.Errorf("%w: no bearer token", partner.ErrInvalidToken)
 
 // authenticate checks the bearer token of the request and stores its principal for the
-// handlers. The scheme is matched case-insensitively, as RFC 7235 asks.
+// handlers. The scheme is matched case-insensitively, as RFC 7235 requires.
 func (h *handlers) authenticate(c *fiber.Ctx) error {
 	scheme, token, found := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
 	token = strings.TrimSpace(token)
@@ -82,7 +82,7 @@ func requestID(c *fiber.Ctx) string {
 	return id
 }
 
-// accessLog writes one line per request once it is answered.
+// accessLog writes one line per request once its response is written.
 func accessLog(logger *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()

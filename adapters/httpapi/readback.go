@@ -16,7 +16,7 @@ import (
 	"github.com/txsync/txsync/domain/purchase"
 )
 
-// Reader answers partners' read-back requests.
+// Reader serves partners' read-back requests.
 type Reader interface {
 	Transaction(ctx context.Context, by partner.Principal, transactionID string) (purchase.Purchase, error)
 	TransactionByPlatformID(ctx context.Context, by partner.Principal, platformID int64) (purchase.Purchase, error)
@@ -33,7 +33,7 @@ type Reader interface {
 // defaultPageSize is the page size of a customer's purchases when the request names none.
 const defaultPageSize = 50
 
-// contractTimeLayout is how the partner API writes times, in the merchants' zone.
+// contractTimeLayout is the partner API's time format, used in the merchants' zone.
 const contractTimeLayout = "2006-01-02 15:04:05"
 
 // yuan is an amount written as a JSON number with two decimals, such as 14.10.

@@ -88,7 +88,7 @@ func TestReadTransaction(t *testing.T) {
 		t.Errorf("by platform id = %+v, want %+v", byPlatform, byPartner)
 	}
 
-	// Another merchant sees nothing, and 404 rather than 403 so it cannot probe.
+	// Another merchant gets 404, not 403, so it cannot probe for the data.
 	for name, query := range map[string]url.Values{
 		"partner id":  {"transaction_id": {"T/1 with slash"}},
 		"platform id": platformQuery,

@@ -154,8 +154,8 @@ func (t *Transactions) FindByTransactionID(
 ) (purchase.Purchase, error) {
 	filter := bson.D{{Key: "_id", Value: transactionKey(clientID, transactionID)}}
 	var doc transactionDocument
-	// Majority read concern: a replay answers 200 only for a purchase that survives a
-	// failover, as the first answer did.
+	// Majority read concern: a replay returns 200 only for a purchase that survives a
+	// failover, as the first response did.
 	if err := t.majority.FindOne(ctx, filter).Decode(&doc); err != nil {
 		return purchase.Purchase{}, fmt.Errorf("find transaction: %w", translate(err))
 	}
@@ -225,7 +225,7 @@ func (t *Transactions) InsertMany(ctx context.Context, purchases []purchase.Purc
 // transaction id; ids never recorded are missing from the map. Like FindByTransactionID it
 // reads with majority read concern.
 //
-// It reads one _id at a time: FerretDB 1.24.2 answers an $in on _id by scanning the
+// It reads one _id at a time, because FerretDB 1.24.2 serves an $in on _id by scanning the
 // collection (a read of 500 ids took 70 ms on an empty collection and grew with it), while
 // a lookup of one _id uses the primary key and takes under a millisecond.
 func (t *Transactions) FindManyByTransactionID(

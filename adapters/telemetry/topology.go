@@ -42,7 +42,7 @@ func (t *Telemetry) ServerMonitor(logger *slog.Logger) *event.ServerMonitor {
 
 			if lost {
 				span.SetStatus(codes.Error, "store server unreachable")
-				logger.Warn("store server unreachable, requests answer 503 until it returns", "server", addr)
+				logger.Warn("store server unreachable, requests return 503 until it is back", "server", addr)
 				return
 			}
 			logger.Info("store server reachable", "server", addr, "kind", after)

@@ -2,7 +2,7 @@ package customer
 
 import "time"
 
-// Profile is what partners tell about a customer. A nil field was not sent.
+// Profile is the customer data partners send with purchases. A nil field was not sent.
 type Profile struct {
 	Gender   *Gender
 	NickName *string

@@ -170,7 +170,7 @@ func TestServe_SIGTERMFinishesRequestsInFlight(t *testing.T) {
 	// Clients post purchases until the server stops accepting connections. Each request
 	// opens its own connection. One that is refused, or reset before any response, was never
 	// accepted by the server: the kernel resets connections still queued on the listener
-	// when it closes. Neither got an answer, so neither was acknowledged.
+	// when it closes. Neither got a response, so neither was acknowledged.
 	const workers = 8
 	var (
 		mu                 sync.Mutex

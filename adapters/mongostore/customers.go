@@ -35,27 +35,26 @@ func newCustomerDocument(c customer.Customer) customerDocument {
 	}
 }
 
+// customerDocumentOf returns c's document, ready to insert.
+func customerDocumentOf(c customer.Customer) document {
+	doc := newCustomerDocument(c)
+	return document{id: doc.ID, doc: doc}
+}
+
 // Customers stores customers. It implements application.CustomerRepository.
 type Customers struct {
 	collection *mongo.Collection
-	batches    *batcher // nil without group commit
+	inserter   *inserter
 }
 
 // Customers returns the customer repository.
 func (s *Store) Customers() *Customers {
-	return &Customers{collection: s.db.Collection(customersCollection), batches: s.customerBatches}
+	return &Customers{collection: s.db.Collection(customersCollection), inserter: s.customers}
 }
 
 // Create stores c and reports whether it was new. An existing customer is left as it is.
 func (c *Customers) Create(ctx context.Context, cust customer.Customer) (bool, error) {
-	doc := newCustomerDocument(cust)
-	var err error
-	if c.batches != nil {
-		err = c.batches.insert(ctx, doc)
-	} else {
-		_, err = c.collection.InsertOne(ctx, doc)
-		err = translate(err)
-	}
+	err := c.inserter.insert(ctx, customerDocumentOf(cust))
 	if errors.Is(err, application.ErrDuplicate) {
 		return false, nil
 	}
@@ -99,11 +98,11 @@ func (c *Customers) CreateMany(ctx context.Context, customers []customer.Custome
 	if len(customers) == 0 {
 		return created, nil
 	}
-	docs := make([]any, len(customers))
+	docs := make([]document, len(customers))
 	for i, cust := range customers {
-		docs[i] = newCustomerDocument(cust)
+		docs[i] = customerDocumentOf(cust)
 	}
-	outcomes, _ := insertMany(ctx, c.collection, docs) // the outcomes carry the error
+	outcomes := c.inserter.insertMany(ctx, docs)
 	for i, err := range outcomes {
 		switch {
 		case err == nil:

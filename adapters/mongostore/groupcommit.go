@@ -2,22 +2,17 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/txsync/txsync/application"
 )
-
-// duplicateKeyCode is the server's code of a duplicate key write error (E11000).
-const duplicateKeyCode = 11000
 
 // GroupCommit coalesces the inserts of concurrent requests into one unordered InsertMany,
 // so one disk commit serves many purchases.
@@ -35,7 +30,7 @@ type GroupCommit struct {
 // insertRequest is one caller's document waiting for a flush, where its outcome goes, and
 // the caller's span, which the flush links to.
 type insertRequest struct {
-	doc    any
+	doc    document
 	result chan error
 	span   trace.SpanContext
 }
@@ -45,8 +40,11 @@ type insertRequest struct {
 // wrapping application.ErrDuplicate when its _id exists, or the batch's error when the
 // whole InsertMany failed. A write concern error fails every document of its batch,
 // since none is known to be durable.
+// Documents are sent as insertDocuments sends them: an _id the store is known to hold, or
+// that an earlier document of the batch has, gets its outcome without being sent again.
 type batcher struct {
 	collection *mongo.Collection
+	known      *knownIDs
 	cfg        GroupCommit
 	tracer     trace.Tracer
 	requests   chan insertRequest
@@ -54,13 +52,14 @@ type batcher struct {
 	done       sync.WaitGroup
 }
 
-func newBatcher(collection *mongo.Collection, cfg GroupCommit) *batcher {
+func newBatcher(collection *mongo.Collection, known *knownIDs, cfg GroupCommit) *batcher {
 	tracer := cfg.Tracer
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer("")
 	}
 	b := &batcher{
 		collection: collection,
+		known:      known,
 		cfg:        cfg,
 		tracer:     tracer,
 		requests:   make(chan insertRequest, cfg.MaxBatch),
@@ -81,7 +80,7 @@ func newBatcher(collection *mongo.Collection, cfg GroupCommit) *batcher {
 // The wait is a span in the caller's trace. The flush that writes the document is a child
 // of the first waiting span of its batch and links to the others, so the InsertMany command
 // shows in one request's trace and the others link to it.
-func (b *batcher) insert(ctx context.Context, doc any) (err error) {
+func (b *batcher) insert(ctx context.Context, doc document) (err error) {
 	ctx, span := b.tracer.Start(ctx, "GroupCommitWait "+b.collection.Name())
 	defer func() {
 		if err != nil {
@@ -150,7 +149,7 @@ func (b *batcher) collect(batch []insertRequest) []insertRequest {
 }
 
 func (b *batcher) flush(batch []insertRequest) {
-	docs := make([]any, len(batch))
+	docs := make([]document, len(batch))
 	for i, req := range batch {
 		docs[i] = req.doc
 	}
@@ -159,50 +158,13 @@ func (b *batcher) flush(batch []insertRequest) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
 
-	outcomes, err := insertMany(ctx, b.collection, docs)
+	outcomes, err := insertDocuments(ctx, b.collection, b.known, docs)
 	if err != nil {
 		span.RecordError(err)
 	}
 	for i, req := range batch {
 		req.result <- outcomes[i]
 	}
-}
-
-// insertMany inserts docs with one unordered InsertMany and returns each document's
-// outcome: nil once durably stored, an error wrapping application.ErrDuplicate when its _id
-// exists, or the call's error for every document when the whole call failed. A write
-// concern error fails every document, since none is known to be durable. err is the
-// driver's error, for tracing.
-func insertMany(ctx context.Context, collection *mongo.Collection, docs []any) (outcomes []error, err error) {
-	_, err = collection.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	outcomes = make([]error, len(docs))
-	var bulk mongo.BulkWriteException
-	switch {
-	case err == nil:
-	case errors.As(err, &bulk) && bulk.WriteConcernError == nil:
-		for _, writeErr := range bulk.WriteErrors {
-			if writeErr.Index < 0 || writeErr.Index >= len(docs) {
-				continue
-			}
-			switch {
-			case writeErr.Code == duplicateKeyCode:
-				outcomes[writeErr.Index] = fmt.Errorf("%w: %s", application.ErrDuplicate, writeErr.Message)
-			case writeErr.Code == internalErrorCode:
-				outcomes[writeErr.Index] = fmt.Errorf("%w: %s", application.ErrStoreUnavailable, writeErr.Message)
-			default:
-				outcomes[writeErr.Index] = fmt.Errorf("insert: %s (code %d)", writeErr.Message, writeErr.Code)
-			}
-		}
-	default:
-		failed := translate(err)
-		if errors.As(err, &bulk) {
-			failed = fmt.Errorf("%w: %w", application.ErrStoreUnavailable, err)
-		}
-		for i := range outcomes {
-			outcomes[i] = failed
-		}
-	}
-	return outcomes, err
 }
 
 // startFlushSpan starts the span of one flush: a child of the first request's wait span,

@@ -51,9 +51,11 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	// transactionBatches and customerBatches are nil without group commit.
-	transactionBatches *batcher
-	customerBatches    *batcher
+	// transactions and customers insert into their collections; each is shared by the
+	// repositories built on this Store, with the _ids it knows are stored and its group
+	// commit batcher.
+	transactions *inserter
+	customers    *inserter
 }
 
 // Connect opens a connection pool to uri. It does not wait for the store to be reachable.
@@ -72,19 +74,25 @@ func Connect(uri string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
 	s := &Store{client: client, db: client.Database(opts.Database)}
-	if gc := opts.GroupCommit; gc != nil {
-		s.transactionBatches = newBatcher(s.db.Collection(transactionsCollection), *gc)
-		s.customerBatches = newBatcher(s.db.Collection(customersCollection), *gc)
-	}
+	s.transactions = s.newInserter(transactionsCollection, opts.GroupCommit)
+	s.customers = s.newInserter(customersCollection, opts.GroupCommit)
 	return s, nil
+}
+
+func (s *Store) newInserter(name string, gc *GroupCommit) *inserter {
+	w := &inserter{collection: s.db.Collection(name), known: newKnownIDs()}
+	if gc != nil {
+		w.batches = newBatcher(w.collection, w.known, *gc)
+	}
+	return w
 }
 
 // Close finishes the batch being written, if any, then closes the connection pool,
 // waiting for operations in flight until ctx ends.
 func (s *Store) Close(ctx context.Context) error {
-	for _, b := range []*batcher{s.transactionBatches, s.customerBatches} {
-		if b != nil {
-			b.close()
+	for _, w := range []*inserter{s.transactions, s.customers} {
+		if w.batches != nil {
+			w.batches.close()
 		}
 	}
 	return s.client.Disconnect(ctx)

@@ -75,6 +75,12 @@ func newTransactionDocument(p purchase.Purchase) transactionDocument {
 	return doc
 }
 
+// transactionDocumentOf returns p's document, ready to insert.
+func transactionDocumentOf(p purchase.Purchase) document {
+	doc := newTransactionDocument(p)
+	return document{id: doc.ID, doc: doc}
+}
+
 // purchase rebuilds the purchase a document stores. It is the one place where stored data
 // becomes a domain value without the parsing rules: what was stored passed them once.
 func (d transactionDocument) purchase() (purchase.Purchase, error) {
@@ -119,7 +125,7 @@ func (d transactionDocument) purchase() (purchase.Purchase, error) {
 type Transactions struct {
 	collection *mongo.Collection
 	majority   *mongo.Collection // the same collection, read with majority read concern
-	batches    *batcher          // nil without group commit
+	inserter   *inserter
 }
 
 // Transactions returns the purchase repository.
@@ -127,20 +133,13 @@ func (s *Store) Transactions() *Transactions {
 	collection := s.db.Collection(transactionsCollection)
 	majority := s.db.Collection(transactionsCollection,
 		options.Collection().SetReadConcern(readconcern.Majority()))
-	return &Transactions{collection: collection, majority: majority, batches: s.transactionBatches}
+	return &Transactions{collection: collection, majority: majority, inserter: s.transactions}
 }
 
 // Insert stores p, or returns application.ErrDuplicate when its client already recorded its
 // transaction id. With group commit it waits for the batch that carries p to be durable.
 func (t *Transactions) Insert(ctx context.Context, p purchase.Purchase) error {
-	var err error
-	if t.batches != nil {
-		err = t.batches.insert(ctx, newTransactionDocument(p))
-	} else {
-		_, err = t.collection.InsertOne(ctx, newTransactionDocument(p))
-		err = translate(err)
-	}
-	if err != nil {
+	if err := t.inserter.insert(ctx, transactionDocumentOf(p)); err != nil {
 		return fmt.Errorf("insert transaction %d: %w", p.PlatformID, err)
 	}
 	return nil
@@ -213,12 +212,11 @@ func (t *Transactions) InsertMany(ctx context.Context, purchases []purchase.Purc
 	if len(purchases) == 0 {
 		return nil
 	}
-	docs := make([]any, len(purchases))
+	docs := make([]document, len(purchases))
 	for i, p := range purchases {
-		docs[i] = newTransactionDocument(p)
+		docs[i] = transactionDocumentOf(p)
 	}
-	outcomes, _ := insertMany(ctx, t.collection, docs) // the outcomes carry the error
-	return outcomes
+	return t.inserter.insertMany(ctx, docs)
 }
 
 // FindManyByTransactionID returns the purchases clientID recorded under transactionIDs, by

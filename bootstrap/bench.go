@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	mathrand "math/rand/v2"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,31 +28,66 @@ const (
 	maxBenchRampSteps = 100
 )
 
+// defaultHTTPBatchSize is the number of purchases per request of --endpoint batch.
+const defaultHTTPBatchSize = 100
+
+// Targets of txsync bench --target. Without --target, the bench targets the running
+// txsync at --url.
+const (
+	// targetTxsync starts txsync in process on an embedded store, as --embedded does.
+	targetTxsync = "txsync"
+	// targetNoop starts txsync in process with RecordTransaction wired to repositories
+	// that store nothing, so the load measures the HTTP path alone.
+	targetNoop = "noop"
+	// targetEcho starts a bare Fiber server that sends each JSON body back.
+	targetEcho = "echo"
+	// targetStore inserts purchases into a fresh embedded store with its bulk methods,
+	// without HTTP.
+	targetStore = "store"
+)
+
 // benchOptions are the flags of txsync bench that loadtest.Config does not hold.
 type benchOptions struct {
 	embedded bool
-	// settings are TXSYNC_* and OTEL_* variables for the embedded txsync, from --set.
+	// target is one of the target constants, or "" for the running txsync at --url.
+	// --embedded sets it to targetTxsync.
+	target string
+	// settings are TXSYNC_* and OTEL_* variables for the txsync or the store the bench
+	// starts, from --set.
 	settings settingsFlag
 	ramp     string
 	jsonPath string
 	plotPath string
+	// preload is the number of purchases stored before the load, with --target txsync.
+	preload int64
+	// writers is the number of goroutines of --target store and of --preload.
+	writers int
+	// storeBatchSize is the number of purchases per bulk write of --target store.
+	storeBatchSize int
 }
 
-// bench runs a load test with vegeta against a txsync on loopback, either one that runs
-// already or one it starts in this process, and prints one row per step of load.
+// startsServer reports whether the bench starts the server it loads, so --url, --admin-url
+// and --admin-token do not apply.
+func (o benchOptions) startsServer() bool {
+	return o.target != ""
+}
+
+// bench runs a load test with vegeta against a server on loopback, either a txsync that
+// runs already or a server it starts in this process, and prints one row per step of
+// load. With --target store it measures the store's bulk inserts instead.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	cfg, opts, err := parseBenchFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	if opts.embedded {
-		var stopService func() error
-		cfg.Service, stopService, err = startEmbedded(ctx, stderr, opts.settings)
-		if err != nil {
-			return err
-		}
-		defer func() { err = errors.Join(err, stopService()) }()
+	if opts.target == targetStore {
+		return benchStore(ctx, opts, cfg.StepDuration, stdout, stderr)
 	}
+	stopTarget, err := startTarget(ctx, &cfg, opts, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, stopTarget()) }()
 
 	cfg.Log = stderr
 	var progress *loadtest.ProgressLine
@@ -66,6 +103,38 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		return runErr
 	}
 	return errors.Join(runErr, writeBenchReport(report, opts, stdout))
+}
+
+// startTarget starts the server that opts.target names, preloads its store when
+// requested, and points cfg at it. For the running txsync at --url it starts nothing.
+// stop shuts the server down.
+func startTarget(
+	ctx context.Context,
+	cfg *loadtest.Config,
+	opts benchOptions,
+	stderr io.Writer,
+) (stop func() error, err error) {
+	cfg.Target = opts.target
+	switch opts.target {
+	case targetEcho:
+		cfg.StatusOnly = true
+		cfg.Service, stop, err = startEcho(stderr)
+		return stop, err
+	case targetNoop:
+		cfg.Service, _, stop, err = startEmbedded(ctx, stderr, opts.settings, withDiscardedPurchases())
+		return stop, err
+	case targetTxsync:
+		var svc *Service
+		cfg.Service, svc, stop, err = startEmbedded(ctx, stderr, opts.settings)
+		if err != nil || opts.preload == 0 {
+			return stop, err
+		}
+		if err := preload(ctx, svc.store, opts.preload, opts.writers, stderr); err != nil {
+			return nil, errors.Join(err, stop())
+		}
+		return stop, nil
+	}
+	return func() error { return nil }, nil
 }
 
 // writeBenchReport prints report and writes its JSON and plot files, when requested.
@@ -95,59 +164,80 @@ func writeJSONFile(path string, report loadtest.Report) error {
 	return nil
 }
 
-// startEmbedded starts txsync in this process on an embedded store in a new temporary
-// folder, with both APIs on loopback ports. The process environment is not read, so a
-// TXSYNC_MONGODB_URI of the shell is never the target. stop shuts txsync down and removes
-// the folder.
+// benchConfig returns the configuration of a txsync or a store that the bench starts:
+// the data folder is a new temporary folder, then variables and settings apply, in this
+// order. The process environment is not read, so a TXSYNC_MONGODB_URI of the shell is
+// never the target. remove deletes the temporary folder.
+func benchConfig(settings, variables map[string]string) (Config, func() error, error) {
+	dataDir, err := os.MkdirTemp("", "txsync-bench-")
+	if err != nil {
+		return Config{}, nil, fmt.Errorf("create the data folder: %w", err)
+	}
+	remove := func() error { return os.RemoveAll(dataDir) }
+
+	all := map[string]string{"TXSYNC_DATA_DIR": dataDir}
+	maps.Copy(all, variables)
+	for name, value := range settings {
+		all[name] = value
+		if strings.HasPrefix(name, "OTEL_") {
+			// The OpenTelemetry exporters read their settings from the environment.
+			if err := os.Setenv(name, value); err != nil {
+				return Config{}, nil, errors.Join(err, remove())
+			}
+		}
+	}
+	cfg, err := LoadConfigFrom(all)
+	if err != nil {
+		return Config{}, nil, errors.Join(err, remove())
+	}
+	return cfg, remove, nil
+}
+
+// startEmbedded starts txsync, built with opts, in this process on an embedded store in
+// a new temporary folder, with both APIs on loopback ports. stop shuts txsync down and
+// removes the folder.
 //
 // Limit: txsync and vegeta share this process and its CPUs, so the latencies include
 // the load generator's own work. For numbers of txsync alone, run txsync serve apart and
 // point --url at it.
-func startEmbedded(ctx context.Context, stderr io.Writer, settings map[string]string) (loadtest.Service, func() error, error) {
-	dataDir, err := os.MkdirTemp("", "txsync-bench-")
-	if err != nil {
-		return loadtest.Service{}, nil, fmt.Errorf("create the data folder: %w", err)
-	}
-	adminToken := rand.Text()
-	variables := map[string]string{
-		"TXSYNC_DATA_DIR":    dataDir,
-		"TXSYNC_ADMIN_TOKEN": adminToken,
+func startEmbedded(
+	ctx context.Context,
+	stderr io.Writer,
+	settings map[string]string,
+	opts ...Option,
+) (service loadtest.Service, svc *Service, stop func() error, err error) {
+	cfg, removeDataDir, err := benchConfig(settings, map[string]string{
+		"TXSYNC_ADMIN_TOKEN": rand.Text(),
 		// The bench raises its client's rate limit; a short refresh applies it at once.
 		"TXSYNC_CLIENT_REFRESH": "1s",
-	}
-	for name, value := range settings {
-		variables[name] = value
-		if strings.HasPrefix(name, "OTEL_") {
-			// The OpenTelemetry exporters read their settings from the environment.
-			if err := os.Setenv(name, value); err != nil {
-				return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
-			}
-		}
-	}
-	cfg, err := LoadConfigFrom(variables)
+	})
 	if err != nil {
-		return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
+		return loadtest.Service{}, nil, nil, err
 	}
 	// Errors only: txsync logs every request at info, and the embedded store logs each
 	// expected error response of FerretDB, such as a missing collection, as a warning.
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	fmt.Fprintf(stderr, "starting txsync with the embedded store in %s\n", dataDir)
-	svc, err := New(ctx, cfg, logger)
+	fmt.Fprintf(stderr, "starting txsync with the embedded store in %s\n", cfg.DataDir)
+	svc, err = New(ctx, cfg, logger, opts...)
 	if err != nil {
-		return loadtest.Service{}, nil, errors.Join(err, os.RemoveAll(dataDir))
+		return loadtest.Service{}, nil, nil, errors.Join(err, removeDataDir())
 	}
 
 	partnerURL, adminURL, stopServing, err := serveOnLoopback(ctx, svc)
-	stop := func() error {
+	stop = func() error {
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()
-		return errors.Join(stopServing(), svc.Close(closeCtx), os.RemoveAll(dataDir))
+		return errors.Join(stopServing(), svc.Close(closeCtx), removeDataDir())
 	}
 	if err != nil {
-		return loadtest.Service{}, nil, errors.Join(err, stop())
+		return loadtest.Service{}, nil, nil, errors.Join(err, stop())
 	}
-	service := loadtest.Service{PartnerURL: partnerURL, AdminURL: adminURL, AdminToken: adminToken}
-	return service, stop, nil
+	service = loadtest.Service{
+		PartnerURL: partnerURL,
+		AdminURL:   adminURL,
+		AdminToken: svc.AdminToken(),
+	}
+	return service, svc, stop, nil
 }
 
 // serveOnLoopback serves svc on two free loopback ports until stop is called. Serving
@@ -188,11 +278,23 @@ func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Config, benchOpt
 	flags := flag.NewFlagSet("bench", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.BoolVar(&opts.embedded, "embedded", false,
-		"start txsync in this process on an embedded store in a temporary folder")
+		"start txsync in this process on an embedded store in a temporary folder; "+
+			"the same as --target txsync")
+	flags.StringVar(&opts.target, "target", "",
+		"start what to load in this process instead of using --url: txsync (as --embedded), "+
+			"noop (txsync whose purchase writes store nothing), echo (a bare Fiber JSON echo "+
+			"server) or store (bulk inserts into the embedded store, without HTTP)")
 	opts.settings = settingsFlag{}
 	flags.Var(opts.settings, "set",
-		"NAME=VALUE: a TXSYNC_* or OTEL_* setting of the --embedded txsync; repeatable, "+
-			"e.g. --set TXSYNC_GROUP_COMMIT=false")
+		"NAME=VALUE: a TXSYNC_* or OTEL_* setting of the txsync or store that --target "+
+			"starts; repeatable, e.g. --set TXSYNC_GROUP_COMMIT=false. "+
+			"TXSYNC_DATA_DIR=DIR keeps the store in DIR instead of a temporary folder")
+	flags.Int64Var(&opts.preload, "preload", 0,
+		fmt.Sprintf("purchases to store before the load, 0 to %d; with --target txsync",
+			maxPreload))
+	flags.IntVar(&opts.writers, "writers", defaultBenchWriters,
+		fmt.Sprintf("goroutines that write with --target store and --preload, 1 to %d",
+			maxBenchWriters))
 	flags.StringVar(&cfg.Service.PartnerURL, "url", "http://127.0.0.1:8080",
 		"base URL of the partner API; the host must be 127.0.0.0/8, ::1 or localhost")
 	flags.StringVar(&cfg.Service.AdminURL, "admin-url", "http://127.0.0.1:8081",
@@ -200,15 +302,20 @@ func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Config, benchOpt
 	// Limit: the admin token is a command-line argument, so other users of the host can
 	// read it in the process list while the bench runs.
 	flags.StringVar(&cfg.Service.AdminToken, "admin-token", "",
-		"bearer token of the admin API (required without --embedded)")
+		"bearer token of the admin API (required without --embedded or --target)")
 	flags.IntVar(&rate, "rate", 50, "offered load in requests per second, for --duration")
-	flags.DurationVar(&duration, "duration", 10*time.Second, "how long to send at --rate")
+	flags.DurationVar(&duration, "duration", 10*time.Second,
+		"how long to send at --rate, or to insert with --target store")
 	flags.StringVar(&opts.ramp, "ramp", "",
 		"steps of load FROM:TO:STEP in requests per second, such as 100:2000:100")
 	flags.DurationVar(&cfg.StepDuration, "step", 10*time.Second, "how long each --ramp step sends")
 	flags.StringVar(&endpoint, "endpoint", "single",
 		"single: one purchase per request; batch: --batch-size purchases per request")
-	flags.IntVar(&cfg.BatchSize, "batch-size", 100, "purchases per request of --endpoint batch")
+	// The default depends on the target, so the flag's own default stays 0.
+	flags.IntVar(&cfg.BatchSize, "batch-size", 0,
+		fmt.Sprintf("purchases per request of --endpoint batch (default %d); with --target "+
+			"store, purchases per bulk write, 1 to %d (default %d)", defaultHTTPBatchSize,
+			maxStoreBatchSize, defaultStoreBatchSize))
 	flags.Float64Var(&cfg.Mix.RetryShare, "retry-share", 0.05,
 		"share of purchases that resend an earlier one unchanged, 0 to 1")
 	flags.Float64Var(&cfg.Mix.BadShare, "bad-share", 0.01,
@@ -231,6 +338,13 @@ func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Config, benchOpt
 
 	set := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if opts.embedded && opts.target == "" {
+		opts.target = targetTxsync
+	}
+	opts.storeBatchSize = cfg.BatchSize
+	if !set["batch-size"] {
+		cfg.BatchSize, opts.storeBatchSize = defaultHTTPBatchSize, defaultStoreBatchSize
+	}
 	cfg.Endpoint = loadtest.Endpoint(endpoint)
 	if cfg.Seed == 0 {
 		// Below 2^53, so that the seed in the JSON report reads back exactly anywhere.
@@ -257,16 +371,13 @@ func checkBenchFlags(
 	if flags.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments %q", flags.Args()))
 	}
-	if !opts.embedded && len(opts.settings) > 0 {
-		errs = append(errs, errors.New("--set configures the txsync that --embedded starts; "+
-			"configure a running txsync through its own environment"))
-	}
-	if opts.embedded && (set["url"] || set["admin-url"] || set["admin-token"]) {
-		errs = append(errs, errors.New("--embedded starts its own txsync: drop --url, "+
-			"--admin-url and --admin-token"))
-	}
-	if !opts.embedded {
+	errs = append(errs, checkTargetFlags(set, opts)...)
+	if !opts.startsServer() {
 		errs = append(errs, checkTarget(cfg.Service))
+	}
+	if opts.target == targetStore {
+		cfg.StepDuration = duration
+		return append(errs, checkStoreFlags(set, opts, duration)...)
 	}
 
 	if opts.ramp == "" {
@@ -294,6 +405,80 @@ func checkBenchFlags(
 	return append(errs, cfg.Validate())
 }
 
+// checkTargetFlags checks --target, --embedded, --set, --preload and --writers against
+// each other and against the flags of a running txsync.
+func checkTargetFlags(set map[string]bool, opts benchOptions) []error {
+	var errs []error
+	switch opts.target {
+	case "", targetTxsync, targetNoop, targetEcho, targetStore:
+	default:
+		errs = append(errs, fmt.Errorf("--target must be %s, %s, %s or %s, got %q",
+			targetTxsync, targetNoop, targetEcho, targetStore, opts.target))
+	}
+	if opts.embedded && opts.target != targetTxsync {
+		errs = append(errs, fmt.Errorf("--embedded is --target txsync: drop one of "+
+			"--embedded and --target %s", opts.target))
+	}
+	if opts.startsServer() && (set["url"] || set["admin-url"] || set["admin-token"]) {
+		errs = append(errs, errors.New("--embedded and --target start their own server: "+
+			"drop --url, --admin-url and --admin-token"))
+	}
+	if (opts.target == "" || opts.target == targetEcho) && len(opts.settings) > 0 {
+		errs = append(errs, errors.New("--set configures the txsync or store that --target "+
+			"starts; configure a running txsync through its own environment"))
+	}
+	if opts.preload < 0 || opts.preload > maxPreload {
+		errs = append(errs, fmt.Errorf("--preload must be 0 to %d, got %d",
+			maxPreload, opts.preload))
+	}
+	if opts.preload > 0 && opts.target != targetTxsync {
+		errs = append(errs, errors.New("--preload stores purchases in the txsync the bench "+
+			"starts: use it with --target txsync or --embedded"))
+	}
+	if opts.writers < 1 || opts.writers > maxBenchWriters {
+		errs = append(errs, fmt.Errorf("--writers must be 1 to %d, got %d",
+			maxBenchWriters, opts.writers))
+	}
+	if set["writers"] && opts.target != targetStore && opts.preload == 0 {
+		errs = append(errs, errors.New("--writers applies to --target store and --preload"))
+	}
+	return errs
+}
+
+// storeFlags are the flags that apply to --target store.
+var storeFlags = map[string]bool{
+	"target": true, "set": true, "duration": true, "batch-size": true, "writers": true,
+	"json": true,
+}
+
+// checkStoreFlags checks the flags of --target store.
+func checkStoreFlags(set map[string]bool, opts benchOptions, duration time.Duration) []error {
+	var errs []error
+	var unused []string
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		if !storeFlags[name] {
+			unused = append(unused, "--"+name)
+		}
+	}
+	if len(unused) > 0 {
+		errs = append(errs, fmt.Errorf("--target store uses only --duration, --batch-size, "+
+			"--writers, --set and --json: drop %s", strings.Join(unused, ", ")))
+	}
+	if _, ok := opts.settings["TXSYNC_MONGODB_URI"]; ok {
+		errs = append(errs, errors.New("--target store measures the embedded store: "+
+			"drop --set TXSYNC_MONGODB_URI"))
+	}
+	if duration <= 0 || duration > maxBenchStep {
+		errs = append(errs, fmt.Errorf("--duration must be above 0 and at most %s, got %s",
+			maxBenchStep, duration))
+	}
+	if opts.storeBatchSize < 1 || opts.storeBatchSize > maxStoreBatchSize {
+		errs = append(errs, fmt.Errorf("--batch-size of --target store must be 1 to %d, got %d",
+			maxStoreBatchSize, opts.storeBatchSize))
+	}
+	return errs
+}
+
 // checkTarget checks --url, --admin-url and --admin-token. It sends nothing.
 func checkTarget(service loadtest.Service) error {
 	var errs []error
@@ -304,7 +489,7 @@ func checkTarget(service loadtest.Service) error {
 		errs = append(errs, fmt.Errorf("--admin-url: %w", err))
 	}
 	if service.AdminToken == "" {
-		errs = append(errs, errors.New("--admin-token is required without --embedded"))
+		errs = append(errs, errors.New("--admin-token is required without --embedded or --target"))
 	}
 	return errors.Join(errs...)
 }

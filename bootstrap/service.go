@@ -53,12 +53,21 @@ type Option func(*options)
 
 type options struct {
 	spanProcessors []sdktrace.SpanProcessor
+	// discardPurchases wires RecordTransaction to repositories that store nothing.
+	discardPurchases bool
 }
 
 // WithSpanProcessor sends every span to p as well, whatever OTEL_TRACES_EXPORTER sets.
 // Tests use it to record spans in memory.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
 	return func(o *options) { o.spanProcessors = append(o.spanProcessors, p) }
+}
+
+// withDiscardedPurchases wires RecordTransaction to repositories that accept every write
+// and find nothing, and to an id counter in memory. Clients, tokens and reads still use
+// the store. txsync bench --target noop uses it to measure the HTTP path alone.
+func withDiscardedPurchases() Option {
+	return func(o *options) { o.discardPurchases = true }
 }
 
 // Service is a wired txsync: the store, the use cases and both HTTP APIs.
@@ -125,6 +134,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 		store.IDBlocks(),
 		clock,
 	).WithBulk(store.Transactions(), store.Customers())
+	if o.discardPurchases {
+		recorder = newDiscardingRecorder(clock)
+	}
 	tracing := []fiber.Handler{tel.HTTPMiddleware()}
 	s.partnerAPI = httpapi.NewPartnerAPI(httpapi.Config{
 		Recorder:     tel.TraceRecorder(recorder),

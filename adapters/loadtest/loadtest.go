@@ -37,19 +37,27 @@ func (e Endpoint) path() string {
 	return "/tp/services/transaction"
 }
 
-// Service is a running txsync that a load test targets. Both URLs must be on loopback.
+// Service is a running txsync, or another HTTP server, that a load test targets. Every
+// URL must be on loopback.
 type Service struct {
 	// PartnerURL is the base URL of the partner API, such as http://127.0.0.1:8080.
 	PartnerURL string
-	// AdminURL is the base URL of the admin API, such as http://127.0.0.1:8081.
+	// AdminURL is the base URL of the admin API, such as http://127.0.0.1:8081. It stays
+	// empty with BearerToken.
 	AdminURL string
-	// AdminToken is the bearer token of the admin API.
+	// AdminToken is the bearer token of the admin API. It stays empty with BearerToken.
 	AdminToken string
+	// BearerToken, when set, is sent with every purchase, and Run skips its setup: it
+	// creates no client, requests no token and raises no rate limit. It serves targets
+	// without an admin API, such as a bare echo server.
+	BearerToken string
 }
 
 // Config is one load test: a partner client of its own, then one vegeta attack per rate.
 type Config struct {
-	Service  Service
+	Service Service
+	// Target names the system under load in the report, such as txsync or echo.
+	Target   string
 	Endpoint Endpoint
 	// BatchSize is the number of purchases per request of EndpointBatch, 1 to MaxBatchSize.
 	// EndpointSingle ignores it.
@@ -62,6 +70,11 @@ type Config struct {
 	Mix          Mix
 	// Seed makes the sequence of purchase kinds and values reproducible.
 	Seed uint64
+	// StatusOnly counts every purchase of a request with status 200 as succeeded without
+	// reading the response, for targets that do not send txsync's responses, such as an
+	// echo server. A single purchase still counts as replayed by its Idempotent-Replayed
+	// header.
+	StatusOnly bool
 	// Workers and MaxWorkers are vegeta's initial and maximum number of workers. A
 	// MaxWorkers of 0 leaves vegeta's default, which is no maximum.
 	Workers    uint64
@@ -91,6 +104,13 @@ func (s Service) Validate() error {
 	var errs []error
 	if err := CheckLoopbackURL(s.PartnerURL); err != nil {
 		errs = append(errs, fmt.Errorf("partner API URL: %w", err))
+	}
+	if s.BearerToken != "" {
+		if s.AdminURL != "" || s.AdminToken != "" {
+			errs = append(errs, errors.New("a bearer token replaces the admin API: "+
+				"leave the admin API URL and token empty"))
+		}
+		return errors.Join(errs...)
 	}
 	if err := CheckLoopbackURL(s.AdminURL); err != nil {
 		errs = append(errs, fmt.Errorf("admin API URL: %w", err))

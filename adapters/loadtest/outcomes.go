@@ -46,8 +46,9 @@ type batchResponse struct {
 	} `json:"result"`
 }
 
-// add counts the purchases of one vegeta result, which carried batchSize purchases.
-func (o *Outcomes) add(r *vegeta.Result, endpoint Endpoint, batchSize int) {
+// add counts the purchases of one vegeta result, which carried batchSize purchases. With
+// statusOnly, a status of 200 counts every purchase as succeeded and the body is not read.
+func (o *Outcomes) add(r *vegeta.Result, endpoint Endpoint, batchSize int, statusOnly bool) {
 	if o.ErrorsByStatus == nil {
 		o.ErrorsByStatus = map[int]int{}
 	}
@@ -57,6 +58,10 @@ func (o *Outcomes) add(r *vegeta.Result, endpoint Endpoint, batchSize int) {
 	}
 	if r.Code != http.StatusOK {
 		o.ErrorsByStatus[int(r.Code)] += batchSize
+		return
+	}
+	if endpoint == EndpointBatch && statusOnly {
+		o.Succeeded += batchSize
 		return
 	}
 	if endpoint == EndpointSingle {

@@ -15,13 +15,16 @@ import (
 
 // Report is the outcome of a load test: its settings and one Step per attack.
 type Report struct {
+	// Target names the system under load, when the load test's Config named one.
+	Target    string   `json:"target,omitempty"`
 	Endpoint  Endpoint `json:"endpoint"`
 	BatchSize int      `json:"batch_size"`
 	// StepSeconds is how long each step sent requests, in seconds.
 	StepSeconds float64 `json:"step_seconds"`
 	Mix         Mix     `json:"mix"`
 	Seed        uint64  `json:"seed"`
-	// Merchant and ClientID name the partner client the load test created.
+	// Merchant and ClientID name the partner client the load test created. They are empty
+	// when the load test sent a given bearer token.
 	Merchant string `json:"merchant"`
 	ClientID string `json:"client_id"`
 	Steps    []Step `json:"steps"`
@@ -66,6 +69,7 @@ type Latency struct {
 
 func newReport(cfg Config, client credentials) Report {
 	return Report{
+		Target:      cfg.Target,
 		Endpoint:    cfg.Endpoint,
 		BatchSize:   cfg.batchSize(),
 		StepSeconds: cfg.StepDuration.Seconds(),
@@ -124,6 +128,9 @@ func WriteText(w io.Writer, r Report) error {
 	perRequest := "1 purchase"
 	if r.BatchSize > 1 {
 		perRequest = fmt.Sprintf("%d purchases", r.BatchSize)
+	}
+	if r.Target != "" {
+		fmt.Fprintf(&text, "target %s, ", r.Target)
 	}
 	fmt.Fprintf(&text, "endpoint %s (%s per request), %gs per step, retry share %g, "+
 		"bad share %g, returning share %g, seed %d\n\n",

@@ -29,8 +29,9 @@ type Progress struct {
 	Errors int
 }
 
-// Run creates a partner client through the admin API, then runs one vegeta attack per
-// rate of cfg and returns a report with one step per attack. When ctx ends, the running
+// Run creates a partner client through the admin API, unless cfg.Service has a bearer
+// token, then runs one vegeta attack per rate of cfg and returns a report with one step
+// per attack. When ctx ends, the running
 // attack stops, its step is reported as interrupted, and Run returns the report so far
 // with an error wrapping ctx's error.
 func Run(ctx context.Context, cfg Config) (Report, error) {
@@ -95,7 +96,7 @@ func runStep(
 	name := fmt.Sprintf("step %d", index+1)
 	for result := range attacker.Attack(targeter, pacer, cfg.StepDuration, name) {
 		metrics.Add(result)
-		outcomes.add(result, cfg.Endpoint, cfg.batchSize())
+		outcomes.add(result, cfg.Endpoint, cfg.batchSize(), cfg.StatusOnly)
 		if cfg.Progress != nil {
 			cfg.Progress(Progress{
 				Step:     index + 1,

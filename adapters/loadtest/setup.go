@@ -35,6 +35,8 @@ type credentials struct {
 type accessToken struct {
 	value     string
 	expiresAt time.Time
+	// fixed is true for Service.BearerToken, which has no known expiry and is never renewed.
+	fixed bool
 }
 
 // setup talks to the admin API and the token endpoint before the load starts.
@@ -45,11 +47,17 @@ type setup struct {
 }
 
 // prepare creates the load test's client, gets its first access token and waits up to
-// rateLimitWait until txsync applies the client's raised rate limit.
+// rateLimitWait until txsync applies the client's raised rate limit. With a bearer token
+// in the service it does none of this and returns that token.
 func (s setup) prepare(
 	ctx context.Context,
 	rateLimitWait time.Duration,
 ) (credentials, accessToken, error) {
+	if s.service.BearerToken != "" {
+		logf(s.log, "sending the given bearer token to %s; no client is created",
+			s.service.PartnerURL)
+		return credentials{}, accessToken{value: s.service.BearerToken, fixed: true}, nil
+	}
 	logf(s.log, "creating a partner client through the admin API at %s", s.service.AdminURL)
 	client, err := s.createClient(ctx)
 	if err != nil {
@@ -76,7 +84,7 @@ func (s setup) renewToken(
 	token accessToken,
 	needed time.Duration,
 ) (accessToken, error) {
-	if time.Until(token.expiresAt) >= needed {
+	if token.fixed || time.Until(token.expiresAt) >= needed {
 		return token, nil
 	}
 	token, err := s.requestToken(ctx, client)

@@ -86,6 +86,12 @@ func openStore(
 		_ = opened.Close(ctx) // the start already failed; report that error
 		return nil, err
 	}
+	if opened.embedded != nil {
+		if err := opened.embedded.IndexIDLookups(ctx, cfg.Database); err != nil {
+			_ = opened.Close(ctx) // the start already failed; report that error
+			return nil, err
+		}
+	}
 	return opened, nil
 }
 

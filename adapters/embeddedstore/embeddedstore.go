@@ -22,6 +22,7 @@ var newMu sync.Mutex
 // Store is a running embedded store.
 type Store struct {
 	uri    string
+	dir    string // the folder of the SQLite files, one per database
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -60,7 +61,7 @@ func Start(ctx context.Context, dir, addr string, logger *slog.Logger) (*Store, 
 	}
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Store{uri: f.MongoDBURI(), cancel: cancel, done: make(chan struct{})}
+	s := &Store{uri: f.MongoDBURI(), dir: abs, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		if err := f.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {

@@ -225,7 +225,8 @@ func (t *Transactions) InsertMany(ctx context.Context, purchases []purchase.Purc
 //
 // It reads one _id at a time, because FerretDB 1.24.2 serves an $in on _id by scanning the
 // collection (a read of 500 ids took 70 ms on an empty collection and grew with it), while
-// a lookup of one _id uses the primary key and takes under a millisecond.
+// a lookup of one _id can use an index (the one embeddedstore.IndexIDLookups adds) and
+// takes under a millisecond.
 func (t *Transactions) FindManyByTransactionID(
 	ctx context.Context,
 	clientID string,

@@ -57,6 +57,9 @@ type Config struct {
 	GroupCommit         bool          `env:"TXSYNC_GROUP_COMMIT" envDefault:"true"`
 	GroupCommitMaxBatch int           `env:"TXSYNC_GROUP_COMMIT_MAX_BATCH" envDefault:"200"`
 	GroupCommitMaxWait  time.Duration `env:"TXSYNC_GROUP_COMMIT_MAX_WAIT" envDefault:"0s"`
+	// MaxInFlight bounds the partner API's writes in progress; writes past it get a 503 at
+	// once. 0 means no bound.
+	MaxInFlight int `env:"TXSYNC_MAX_IN_FLIGHT" envDefault:"256"`
 	// BcryptCost is the work factor of client secret hashes.
 	BcryptCost int `env:"TXSYNC_BCRYPT_COST" envDefault:"10"`
 	// LogLevel is the lowest level logged: debug, info, warn or error.
@@ -129,6 +132,9 @@ func (c *Config) validate() error {
 	if c.GroupCommitMaxBatch < 1 || c.GroupCommitMaxWait < 0 {
 		errs = append(errs, fmt.Errorf("TXSYNC_GROUP_COMMIT_MAX_BATCH must be at least 1 and TXSYNC_GROUP_COMMIT_MAX_WAIT not negative, got %d and %s",
 			c.GroupCommitMaxBatch, c.GroupCommitMaxWait))
+	}
+	if c.MaxInFlight < 0 {
+		errs = append(errs, fmt.Errorf("TXSYNC_MAX_IN_FLIGHT must be 0 (no bound) or more, got %d", c.MaxInFlight))
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		errs = append(errs, fmt.Errorf("TXSYNC_BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))

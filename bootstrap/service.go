@@ -153,6 +153,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (
 		ClientLimit:         rateLimit(ratelimit.New(cfg.clientRateLimit(), s.policies.RateLimit)),
 		TokenLimitByAddress: rateLimit(ratelimit.New(tokenRateByAddress, nil)),
 		TokenLimitByClient:  rateLimit(ratelimit.New(tokenRateByClient, nil)),
+		MaxInFlight:         cfg.MaxInFlight,
 	})
 	s.adminAPI = httpapi.NewAdminAPI(httpapi.AdminConfig{
 		Clients:     s.access,

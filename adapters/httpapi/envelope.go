@@ -99,6 +99,11 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				"too many requests: this client is over its rate limit, retry after "+
 					retryAfter(limited.retryAfter)+" s", nil)
 
+		case errors.Is(err, errAtCapacity):
+			c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+			return sendError(c, fiber.StatusServiceUnavailable,
+				"txsync is at capacity, retry after "+retryAfterSeconds+" s", nil)
+
 		case errors.Is(err, errMissingToken):
 			// RFC 6750 section 3.1: no error code when the request carried no token.
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="txsync"`)

@@ -63,16 +63,22 @@ type Config struct {
 	// remote address and per client id, so secrets cannot be guessed at speed.
 	TokenLimitByAddress RateLimit
 	TokenLimitByClient  RateLimit
+	// MaxInFlight, when above 0, bounds the writes in progress. Writes past it get a 503
+	// at once, with Retry-After.
+	MaxInFlight int
 }
 
 // NewPartnerAPI returns the Fiber app of the partner API.
 func NewPartnerAPI(cfg Config) *fiber.App {
 	app := newApp(cfg.Logger, cfg.ReadTimeout, maxBatchBodyBytes, cfg.Middleware)
 	h := &handlers{cfg: cfg}
+	if cfg.MaxInFlight > 0 {
+		h.inFlight = make(chan struct{}, cfg.MaxInFlight)
+	}
 
-	app.Post("/tp/services/transaction", h.authenticate, h.limitClient, h.recordTransaction)
+	app.Post("/tp/services/transaction", h.admitWrite, h.authenticate, h.limitClient, h.recordTransaction)
 	app.Get("/tp/services/transaction", h.authenticate, h.limitClient, h.readTransaction)
-	app.Post("/tp/services/transactions", h.authenticate, h.recordBatch) // charges per item
+	app.Post("/tp/services/transactions", h.admitWrite, h.authenticate, h.recordBatch) // charges per item
 	app.Get("/tp/services/customer", h.authenticate, h.limitClient, h.readCustomer)
 	app.Get("/tp/services/customer/transactions", h.authenticate, h.limitClient, h.readCustomerTransactions)
 	app.Post("/tp/oauth/token", h.issueToken)
@@ -114,6 +120,8 @@ func newApp(
 
 type handlers struct {
 	cfg Config
+	// inFlight holds a token per write in progress; nil when writes are not limited.
+	inFlight chan struct{}
 }
 
 // purchaseResult is the result object of a recorded purchase. Partners know only

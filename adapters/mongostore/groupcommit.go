@@ -73,9 +73,8 @@ func newBatcher(collection *mongo.Collection, known *knownIDs, cfg GroupCommit) 
 // insert hands doc to the next flush and waits for its outcome. When ctx ends first the
 // document may still be stored: callers treat that like any timeout, and a retry finds it.
 //
-// Limit: nothing sheds load, so past the store's capacity requests queue until their
-// timeout and throughput collapses. A bounded queue that fails at once would keep the
-// admitted requests fast.
+// Nothing here bounds the queue: the partner API bounds the writes in progress
+// (TXSYNC_MAX_IN_FLIGHT), and so the callers waiting here.
 //
 // The wait is a span in the caller's trace. The flush that writes the document is a child
 // of the first waiting span of its batch and links to the others, so the InsertMany command

@@ -117,17 +117,17 @@ func insertDocuments(
 type inserter struct {
 	collection *mongo.Collection
 	known      *knownIDs
-	batches    *batcher // nil without group commit
+	batches    *batcher // the Store's one writer; nil without group commit
 }
 
 // insert stores d and returns its outcome like insertDocuments. With group commit it waits
-// for the batch that carries d to be durable.
+// for the flush that carries d to be durable.
 func (w *inserter) insert(ctx context.Context, d document) error {
 	if w.known.has(d.id) {
 		return fmt.Errorf("%w: _id %q is stored already", application.ErrDuplicate, d.id)
 	}
 	if w.batches != nil {
-		return w.batches.insert(ctx, d)
+		return w.batches.insert(ctx, w, []document{d})[0]
 	}
 	_, err := w.collection.InsertOne(ctx, d.doc)
 	err = translate(err)
@@ -136,8 +136,11 @@ func (w *inserter) insert(ctx context.Context, d document) error {
 }
 
 // insertMany stores docs with at most one write and returns their outcomes like
-// insertDocuments.
+// insertDocuments. With group commit the write is a flush, shared with other callers.
 func (w *inserter) insertMany(ctx context.Context, docs []document) []error {
+	if w.batches != nil {
+		return w.batches.insert(ctx, w, docs)
+	}
 	outcomes, _ := insertDocuments(ctx, w.collection, w.known, docs) // the outcomes carry the error
 	return outcomes
 }

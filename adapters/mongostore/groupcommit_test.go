@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/txsync/txsync/adapters/embeddedstore"
 	"github.com/txsync/txsync/adapters/mongostore"
 	"github.com/txsync/txsync/application"
 	"github.com/txsync/txsync/domain/customer"
+	"github.com/txsync/txsync/domain/purchase"
 )
 
 var groupCommit = &mongostore.GroupCommit{MaxBatch: 50, MaxWait: 5 * time.Millisecond, Timeout: 10 * time.Second}
@@ -121,4 +125,86 @@ func TestGroupCommit_failedBatchFailsEveryCaller(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestGroupCommit_oneWriteAtATime checks that with group commit the inserts of purchases
+// and of customers, single and bulk, reach the store one command at a time, since SQLite
+// under the embedded store takes one writer at a time.
+func TestGroupCommit_oneWriteAtATime(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	inFlight, most, inserts := 0, 0, 0
+	monitor := &event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			if e.CommandName != "insert" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			inFlight++
+			inserts++
+			most = max(most, inFlight)
+		},
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
+			if e.CommandName == "insert" {
+				mu.Lock()
+				defer mu.Unlock()
+				inFlight--
+			}
+		},
+		Failed: func(_ context.Context, e *event.CommandFailedEvent) {
+			if e.CommandName == "insert" {
+				mu.Lock()
+				defer mu.Unlock()
+				inFlight--
+			}
+		},
+	}
+	name := fmt.Sprintf("test_%d_%d", os.Getpid(), databases.Add(1))
+	store, err := mongostore.Connect(storeURI, mongostore.Options{
+		Database: name, Timeout: 5 * time.Second, Monitor: monitor, GroupCommit: groupCommit,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = store.Drop(context.Background())  // teardown
+		_ = store.Close(context.Background()) // teardown
+	})
+
+	var wg sync.WaitGroup
+	for i := range 40 {
+		p := samplePurchase(int64(i+1), "client-1", fmt.Sprint("T-", i))
+		c := customer.New("m1", customer.Identifier{Type: customer.WeChat, Value: fmt.Sprint("o-", i)}, time.Now().UTC())
+		wg.Go(func() {
+			if err := store.Transactions().Insert(t.Context(), p); err != nil {
+				t.Errorf("insert purchase %d: %v", i, err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := store.Customers().Create(t.Context(), c); err != nil {
+				t.Errorf("create customer %d: %v", i, err)
+			}
+		})
+		if i%10 == 0 {
+			bulk := []purchase.Purchase{samplePurchase(int64(100+i), "client-1", fmt.Sprint("B-", i))}
+			wg.Go(func() {
+				for _, err := range store.Transactions().InsertMany(t.Context(), bulk) {
+					if err != nil {
+						t.Errorf("bulk insert %d: %v", i, err)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 1 {
+		t.Errorf("at most %d inserts ran at once, want 1", most)
+	}
+	if inserts < 2 {
+		t.Errorf("%d insert commands, want at least one per collection", inserts)
+	}
 }

@@ -51,11 +51,12 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	// transactions and customers insert into their collections; each is shared by the
-	// repositories built on this Store, with the _ids it knows are stored and its group
-	// commit batcher.
+	// transactions and customers insert into their collections, each with the _ids it
+	// knows are stored; the repositories built on this Store share them.
 	transactions *inserter
 	customers    *inserter
+	// batches writes the inserts of both with group commit; nil without.
+	batches *batcher
 }
 
 // Connect opens a connection pool to uri. It does not wait for the store to be reachable.
@@ -74,26 +75,23 @@ func Connect(uri string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
 	s := &Store{client: client, db: client.Database(opts.Database)}
-	s.transactions = s.newInserter(transactionsCollection, opts.GroupCommit)
-	s.customers = s.newInserter(customersCollection, opts.GroupCommit)
+	if gc := opts.GroupCommit; gc != nil {
+		s.batches = newBatcher(*gc)
+	}
+	s.transactions = s.newInserter(transactionsCollection)
+	s.customers = s.newInserter(customersCollection)
 	return s, nil
 }
 
-func (s *Store) newInserter(name string, gc *GroupCommit) *inserter {
-	w := &inserter{collection: s.db.Collection(name), known: newKnownIDs()}
-	if gc != nil {
-		w.batches = newBatcher(w.collection, w.known, *gc)
-	}
-	return w
+func (s *Store) newInserter(name string) *inserter {
+	return &inserter{collection: s.db.Collection(name), known: newKnownIDs(), batches: s.batches}
 }
 
 // Close finishes the batch being written, if any, then closes the connection pool,
 // waiting for operations in flight until ctx ends.
 func (s *Store) Close(ctx context.Context) error {
-	for _, w := range []*inserter{s.transactions, s.customers} {
-		if w.batches != nil {
-			w.batches.close()
-		}
+	if s.batches != nil {
+		s.batches.close()
 	}
 	return s.client.Disconnect(ctx)
 }

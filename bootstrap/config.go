@@ -13,6 +13,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/txsync/txsync/adapters/httpapi"
 	"github.com/txsync/txsync/domain/partner"
 )
 
@@ -57,9 +58,9 @@ type Config struct {
 	GroupCommit         bool          `env:"TXSYNC_GROUP_COMMIT" envDefault:"true"`
 	GroupCommitMaxBatch int           `env:"TXSYNC_GROUP_COMMIT_MAX_BATCH" envDefault:"200"`
 	GroupCommitMaxWait  time.Duration `env:"TXSYNC_GROUP_COMMIT_MAX_WAIT" envDefault:"0s"`
-	// MaxInFlight bounds the partner API's writes in progress; writes past it get a 503 at
-	// once. 0 means no bound.
-	MaxInFlight int `env:"TXSYNC_MAX_IN_FLIGHT" envDefault:"256"`
+	// MaxInFlight bounds the purchases the partner API is writing, a batch counting each of
+	// its purchases; writes past it get a 503 at once. 0 means no bound.
+	MaxInFlight int `env:"TXSYNC_MAX_IN_FLIGHT" envDefault:"1024"`
 	// BcryptCost is the work factor of client secret hashes.
 	BcryptCost int `env:"TXSYNC_BCRYPT_COST" envDefault:"10"`
 	// LogLevel is the lowest level logged: debug, info, warn or error.
@@ -133,8 +134,9 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("TXSYNC_GROUP_COMMIT_MAX_BATCH must be at least 1 and TXSYNC_GROUP_COMMIT_MAX_WAIT not negative, got %d and %s",
 			c.GroupCommitMaxBatch, c.GroupCommitMaxWait))
 	}
-	if c.MaxInFlight < 0 {
-		errs = append(errs, fmt.Errorf("TXSYNC_MAX_IN_FLIGHT must be 0 (no bound) or more, got %d", c.MaxInFlight))
+	if c.MaxInFlight != 0 && c.MaxInFlight < httpapi.MaxBatchItems {
+		errs = append(errs, fmt.Errorf("TXSYNC_MAX_IN_FLIGHT must be 0 (no bound) or at least %d, the largest batch, got %d",
+			httpapi.MaxBatchItems, c.MaxInFlight))
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		errs = append(errs, fmt.Errorf("TXSYNC_BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))

@@ -36,6 +36,11 @@ func (h *handlers) recordBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	release, err := h.admitMore(len(items) - 1) // admitWrite holds the first one's place
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := h.charge(c, len(items)); err != nil {
 		return err
 	}

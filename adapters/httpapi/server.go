@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/google/uuid"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/txsync/txsync/application"
 	"github.com/txsync/txsync/domain/partner"
@@ -63,8 +64,9 @@ type Config struct {
 	// remote address and per client id, so secrets cannot be guessed at speed.
 	TokenLimitByAddress RateLimit
 	TokenLimitByClient  RateLimit
-	// MaxInFlight, when above 0, bounds the writes in progress. Writes past it get a 503
-	// at once, with Retry-After.
+	// MaxInFlight, when above 0, bounds the purchases being written, a batch counting each
+	// of its purchases. Writes past it get a 503 at once, with Retry-After. Below
+	// MaxBatchItems, the largest batches are never admitted.
 	MaxInFlight int
 }
 
@@ -73,7 +75,7 @@ func NewPartnerAPI(cfg Config) *fiber.App {
 	app := newApp(cfg.Logger, cfg.ReadTimeout, maxBatchBodyBytes, cfg.Middleware)
 	h := &handlers{cfg: cfg}
 	if cfg.MaxInFlight > 0 {
-		h.inFlight = make(chan struct{}, cfg.MaxInFlight)
+		h.inFlight = semaphore.NewWeighted(int64(cfg.MaxInFlight))
 	}
 
 	app.Post("/tp/services/transaction", h.admitWrite, h.authenticate, h.limitClient, h.recordTransaction)
@@ -120,8 +122,8 @@ func newApp(
 
 type handlers struct {
 	cfg Config
-	// inFlight holds a token per write in progress; nil when writes are not limited.
-	inFlight chan struct{}
+	// inFlight counts the purchases being written; nil when they are not bounded.
+	inFlight *semaphore.Weighted
 }
 
 // purchaseResult is the result object of a recorded purchase. Partners know only

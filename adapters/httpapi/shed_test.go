@@ -56,7 +56,7 @@ func (fixedClock) Now() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, tim
 
 func TestMaxInFlight_rejectsExcessWrites(t *testing.T) {
 	t.Parallel()
-	recorder := blockingRecorder{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	recorder := blockingRecorder{entered: make(chan struct{}, 3), release: make(chan struct{})}
 	app := httpapi.NewPartnerAPI(httpapi.Config{
 		Recorder:     recorder,
 		Access:       anyToken{},
@@ -65,7 +65,7 @@ func TestMaxInFlight_rejectsExcessWrites(t *testing.T) {
 		Location:     time.UTC,
 		StoreTimeout: 10 * time.Second,
 		ReadTimeout:  10 * time.Second,
-		MaxInFlight:  2,
+		MaxInFlight:  3,
 	})
 	post := func(path, body string) *http.Request {
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
@@ -74,38 +74,44 @@ func TestMaxInFlight_rejectsExcessWrites(t *testing.T) {
 		return req
 	}
 	single := func() *http.Request { return post("/tp/services/transaction", originalExample) }
-	batch := func() *http.Request {
-		return post("/tp/services/transactions", `{"transactions":[`+originalExample+`]}`)
+	batch := func(n int) *http.Request {
+		items := strings.TrimSuffix(strings.Repeat(originalExample+",", n), ",")
+		return post("/tp/services/transactions", `{"transactions":[`+items+`]}`)
 	}
-
-	// Two writes take both slots and wait in the recorder.
 	var blocked sync.WaitGroup
-	for _, req := range []*http.Request{single(), batch()} {
+	block := func(req *http.Request) {
 		blocked.Go(func() {
 			if r := do(t, app, req); r.Code != http.StatusOK {
 				t.Errorf("blocked write: status %d, want 200: %s", r.Code, r.Raw)
 			}
 		})
+		<-recorder.entered
 	}
-	<-recorder.entered
-	<-recorder.entered
-
-	for name, req := range map[string]*http.Request{"single": single(), "batch": batch()} {
+	rejected := func(name string, req *http.Request) {
+		t.Helper()
 		r := do(t, app, req)
 		if r.Code != http.StatusServiceUnavailable {
-			t.Errorf("%s write past the bound: status %d, want 503: %s", name, r.Code, r.Raw)
+			t.Errorf("%s: status %d, want 503: %s", name, r.Code, r.Raw)
 		}
 		if got := r.Header.Get("Retry-After"); got != "1" {
-			t.Errorf("%s write past the bound: Retry-After %q, want 1", name, got)
+			t.Errorf("%s: Retry-After %q, want 1", name, got)
 		}
 		if !strings.Contains(r.Status.Message, "at capacity") {
-			t.Errorf("%s write past the bound: message %q, want it to say at capacity", name, r.Status.Message)
+			t.Errorf("%s: message %q, want it to say at capacity", name, r.Status.Message)
 		}
 	}
+
+	// A single purchase and a batch of one take two of the three places.
+	block(single())
+	block(batch(1))
+	rejected("batch of two with one place left", batch(2))
+	block(single())
+	rejected("single with no place left", single())
+	rejected("batch of one with no place left", batch(1))
 
 	close(recorder.release)
 	blocked.Wait()
-	if r := do(t, app, single()); r.Code != http.StatusOK {
-		t.Errorf("write after the others finished: status %d, want 200: %s", r.Code, r.Raw)
+	if r := do(t, app, batch(3)); r.Code != http.StatusOK {
+		t.Errorf("batch of three after the others finished: status %d, want 200: %s", r.Code, r.Raw)
 	}
 }

@@ -101,3 +101,29 @@ func TestSecrets_compare(t *testing.T) {
 		t.Errorf("hash contains the secret")
 	}
 }
+
+// TestTokens_verifiedTokenExpires checks that a token Decode accepted, and so remembers,
+// is rejected once its expiry and the leeway have passed.
+func TestTokens_verifiedTokenExpires(t *testing.T) {
+	t.Parallel()
+	tokens := auth.NewTokens([]byte("a key of thirty-two bytes or so.."))
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	clock := now
+	auth.SetNow(tokens, func() time.Time { return clock })
+	p := partner.Principal{ClientID: "client-1", MerchantID: "m1"}
+	token, err := tokens.Encode(p, now, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, at := range []time.Duration{0, time.Minute, time.Hour + 4*time.Second} {
+		clock = now.Add(at)
+		if got, err := tokens.Decode(token); err != nil || got != p {
+			t.Errorf("decode at +%s: %+v, %v; want %+v", at, got, err, p)
+		}
+	}
+	clock = now.Add(time.Hour + 6*time.Second)
+	if _, err := tokens.Decode(token); !errors.Is(err, partner.ErrInvalidToken) {
+		t.Errorf("decode past expiry and leeway: %v, want ErrInvalidToken", err)
+	}
+}

@@ -55,12 +55,14 @@ func (r *tracedRecorder) Record(
 	by partner.Principal,
 	details purchase.Details,
 ) (application.Recorded, error) {
-	attrs := append(callerAttributes(by),
-		attribute.String(attrIdentifierType, details.Customer.Type.String()),
-		attribute.String(attrIdentifier, details.Customer.Masked()),
-	)
-	ctx, span := r.t.tracer.Start(ctx, "RecordTransaction", trace.WithAttributes(attrs...))
+	ctx, span := r.t.tracer.Start(ctx, "RecordTransaction", trace.WithAttributes(callerAttributes(by)...))
 	defer span.End()
+	if span.IsRecording() { // masking a phone number parses it again: skip it for unsampled spans
+		span.SetAttributes(
+			attribute.String(attrIdentifierType, details.Customer.Type.String()),
+			attribute.String(attrIdentifier, details.Customer.Masked()),
+		)
+	}
 
 	recorded, err := r.next.Record(ctx, by, details)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+	"strconv"
 	"strings"
 )
 
@@ -196,6 +197,9 @@ func skipDigits(s string, i int) int {
 // roundToFen rounds d to the nearest fen and checks the range and the noise bound. The
 // caller has bounded d to at most maxSignificantDigits digits between 10^-20 and 10^12.
 func roundToFen(d decimal) (Money, error) {
+	if d.exponent >= -2 {
+		return wholeFen(d)
+	}
 	digits, ok := new(big.Int).SetString(d.digits, 10)
 	if !ok {
 		return 0, errNotNumber
@@ -224,6 +228,23 @@ func roundToFen(d decimal) (Money, error) {
 	distance.Abs(distance)
 	if distance.Cmp(noiseBound(fen)) > 0 {
 		return 0, errDecimals
+	}
+	return Money(fen), nil
+}
+
+// wholeFen returns d in fen when d has at most two decimals, as nearly every amount does:
+// the value is then a whole number of fen, so it needs no rounding and no big numbers. The
+// caller has checked that d is below 10^13 yuan, so the result fits in an int64.
+func wholeFen(d decimal) (Money, error) {
+	fen, err := strconv.ParseInt(d.digits, 10, 64)
+	if err != nil {
+		return 0, errNotNumber
+	}
+	for range d.exponent + 2 {
+		fen *= 10
+	}
+	if fen > maxFen {
+		return 0, errTooLarge
 	}
 	return Money(fen), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,6 +37,9 @@ const maxClaimAttempts = 100
 // ids have gaps but are never reused.
 type IDBlocks struct {
 	collection *mongo.Collection
+	// inserter writes claims through the store's group commit writer, when there is one,
+	// so that a claim does not wait on SQLite's write lock while a flush holds it.
+	inserter *inserter
 
 	mu   sync.Mutex
 	next int64 // next id to hand out
@@ -44,7 +48,7 @@ type IDBlocks struct {
 
 // IDBlocks returns the id source of the store.
 func (s *Store) IDBlocks() *IDBlocks {
-	return &IDBlocks{collection: s.db.Collection(idBlocksCollection)}
+	return &IDBlocks{collection: s.db.Collection(idBlocksCollection), inserter: s.idBlocks}
 }
 
 // NextTransactionID returns an id no instance sharing the store has handed out before.
@@ -77,8 +81,7 @@ func (b *IDBlocks) claim(ctx context.Context) (int64, error) {
 			return 0, fmt.Errorf("claim platform id block: block %d would pass 2^53", block)
 		}
 		doc := bson.D{{Key: "_id", Value: block}, {Key: "claimed_at", Value: time.Now().UTC()}}
-		_, err := b.collection.InsertOne(ctx, doc)
-		err = translate(err)
+		err := b.inserter.insert(ctx, document{id: strconv.FormatInt(block, 10), doc: doc})
 		if err == nil {
 			return block, nil
 		}

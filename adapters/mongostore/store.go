@@ -51,11 +51,12 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	// transactions and customers insert into their collections, each with the _ids it
-	// knows are stored; the repositories built on this Store share them.
+	// transactions, customers and idBlocks insert into their collections, each with the
+	// _ids it knows are stored; the repositories built on this Store share them.
 	transactions *inserter
 	customers    *inserter
-	// batches writes the inserts of both with group commit; nil without.
+	idBlocks     *inserter
+	// batches writes the inserts of all three with group commit; nil without.
 	batches *batcher
 }
 
@@ -80,6 +81,7 @@ func Connect(uri string, opts Options) (*Store, error) {
 	}
 	s.transactions = s.newInserter(transactionsCollection)
 	s.customers = s.newInserter(customersCollection)
+	s.idBlocks = s.newInserter(idBlocksCollection)
 	return s, nil
 }
 

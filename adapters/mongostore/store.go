@@ -51,8 +51,8 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 
-	// transactions, customers and idBlocks insert into their collections, each with the
-	// _ids it knows are stored; the repositories built on this Store share them.
+	// transactions, customers and idBlocks insert into their collections, each remembering
+	// the _ids it has seen stored. The repositories built on this Store share them.
 	transactions *inserter
 	customers    *inserter
 	idBlocks     *inserter

@@ -57,7 +57,7 @@ func (r *tracedRecorder) Record(
 ) (application.Recorded, error) {
 	ctx, span := r.t.tracer.Start(ctx, "RecordTransaction", trace.WithAttributes(callerAttributes(by)...))
 	defer span.End()
-	if span.IsRecording() { // masking a phone number parses it again: skip it for unsampled spans
+	if span.IsRecording() { // masking a phone number parses it again, so only sampled spans pay
 		span.SetAttributes(
 			attribute.String(attrIdentifierType, details.Customer.Type.String()),
 			attribute.String(attrIdentifier, details.Customer.Masked()),

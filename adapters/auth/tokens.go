@@ -5,6 +5,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -96,6 +97,8 @@ func (t *Tokens) Decode(token string) (partner.Principal, error) {
 			errors.New("the subject or the merchant is missing"))
 	}
 	p := partner.Principal{ClientID: c.Subject, MerchantID: c.MerchantID}
-	t.verified.Add(token, verifiedToken{principal: p, expiresAt: c.ExpiresAt.Time})
+	// A copy, because callers may pass strings whose bytes they reuse, as Fiber's request
+	// headers are: a kept key whose bytes change would match another token.
+	t.verified.Add(strings.Clone(token), verifiedToken{principal: p, expiresAt: c.ExpiresAt.Time})
 	return p, nil
 }

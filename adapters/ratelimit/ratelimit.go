@@ -4,6 +4,7 @@ package ratelimit
 
 import (
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,7 +97,9 @@ func (l *Limiter) bucket(key string, limit partner.RateLimit, now time.Time) *bu
 		l.dropFull(now)
 	}
 	b = &bucket{limit: limit, limiter: rate.NewLimiter(rate.Limit(limit.PerSecond), limit.Burst)}
-	l.buckets[key] = b
+	// A copy, because callers may pass strings whose bytes they reuse, as Fiber's request
+	// values are.
+	l.buckets[strings.Clone(key)] = b
 	return b
 }
 

@@ -1,8 +1,10 @@
 package ratelimit
 
 import (
+	"bytes"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/txsync/txsync/domain/partner"
 )
@@ -74,5 +76,26 @@ func TestLimiter_dropsFullBuckets(t *testing.T) {
 
 	if n := len(l.buckets); n != 1 {
 		t.Errorf("%d buckets kept, want 1: the refilled ones are dropped", n)
+	}
+}
+
+// TestLimiter_keyBytesReused checks that the limiter keeps its own copy of a key: Fiber
+// hands over request values whose bytes it reuses for the next request.
+func TestLimiter_keyBytesReused(t *testing.T) {
+	t.Parallel()
+	l, _ := newAt(partner.RateLimit{PerSecond: 1, Burst: 1}, nil)
+	buf := bytes.Clone([]byte("client-a")) // on the heap, as a request buffer is
+	key := unsafe.String(&buf[0], len(buf))
+
+	if d := l.Allow(key, 1); !d.Allowed {
+		t.Fatalf("first request of client-a denied")
+	}
+	copy(buf, "client-b") // the next request reuses the buffer
+
+	if d := l.Allow("client-a", 1); d.Allowed {
+		t.Errorf("second request of client-a allowed, want denied: its bucket is empty")
+	}
+	if d := l.Allow("client-b", 1); !d.Allowed {
+		t.Errorf("first request of client-b denied, want its own full bucket")
 	}
 }

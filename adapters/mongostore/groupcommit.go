@@ -54,6 +54,9 @@ type batcher struct {
 	requests chan insertRequest
 	stop     chan struct{}
 	done     sync.WaitGroup
+
+	closeMu sync.RWMutex
+	closed  bool // set under closeMu before stop is closed
 }
 
 func newBatcher(cfg GroupCommit) *batcher {
@@ -95,12 +98,8 @@ func (b *batcher) insert(ctx context.Context, to *inserter, docs []document) (ou
 	}()
 
 	req := insertRequest{to: to, docs: docs, result: make(chan []error, 1), span: span.SpanContext()}
-	select {
-	case b.requests <- req:
-	case <-b.stop:
-		return repeat(fmt.Errorf("%w: the store connection is closing", application.ErrStoreUnavailable), len(docs))
-	case <-ctx.Done():
-		return repeat(ctx.Err(), len(docs))
+	if err := b.enqueue(ctx, req); err != nil {
+		return repeat(err, len(docs))
 	}
 	select {
 	case outcomes := <-req.result:
@@ -109,6 +108,26 @@ func (b *batcher) insert(ctx context.Context, to *inserter, docs []document) (ou
 		return repeat(ctx.Err(), len(docs))
 	}
 }
+
+// enqueue hands req to the writer, or fails when the batcher is closed or ctx ends first.
+// It holds closeMu for reading while it sends, so close cannot stop the writer between the
+// check and the send and leave req in a queue nobody reads.
+func (b *batcher) enqueue(ctx context.Context, req insertRequest) error {
+	b.closeMu.RLock()
+	defer b.closeMu.RUnlock()
+	if b.closed {
+		return errClosing
+	}
+	select {
+	case b.requests <- req:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// errClosing fails the inserts handed to a batcher that is closing.
+var errClosing = fmt.Errorf("%w: the store connection is closing", application.ErrStoreUnavailable)
 
 // repeat returns n copies of err.
 func repeat(err error, n int) []error {
@@ -226,7 +245,7 @@ func (b *batcher) rejectWaiting() {
 	for {
 		select {
 		case req := <-b.requests:
-			req.result <- repeat(fmt.Errorf("%w: the store connection is closing", application.ErrStoreUnavailable), len(req.docs))
+			req.result <- repeat(errClosing, len(req.docs))
 		default:
 			return
 		}
@@ -236,6 +255,9 @@ func (b *batcher) rejectWaiting() {
 // close stops the flushes after the one in progress. Callers still waiting to hand over
 // documents get application.ErrStoreUnavailable.
 func (b *batcher) close() {
+	b.closeMu.Lock()
+	b.closed = true
+	b.closeMu.Unlock()
 	close(b.stop)
 	b.done.Wait()
 }

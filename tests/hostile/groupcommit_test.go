@@ -61,9 +61,6 @@ func purchaseOf(platformID int64, transactionID string) purchase.Purchase {
 // store fails at once with ErrStoreUnavailable. Waiting for its deadline instead would
 // hold a request until its store timeout, or forever without one.
 func TestGroupCommit_insertAfterCloseFailsAtOnce(t *testing.T) {
-	t.Skip("defect: batcher.insert selects between sending on the buffered requests " +
-		"channel and <-stop; once stopped, Go picks either at random, so about half of the " +
-		"inserts are queued where no flush will read them and wait for their context")
 	t.Parallel()
 	store := groupCommitStore(t)
 	if err := store.Close(t.Context()); err != nil {

@@ -58,6 +58,7 @@ func NewTokens(key []byte) *Tokens {
 		jwt.WithIssuer(issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(5*time.Second),
+		jwt.WithStrictDecoding(), // one spelling per token, so one cache entry per token
 		jwt.WithTimeFunc(func() time.Time { return t.now() }),
 	)
 	return t

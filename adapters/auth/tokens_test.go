@@ -55,16 +55,22 @@ func TestTokens_rejects(t *testing.T) {
 
 	parts := strings.Split(valid, ".")
 	tampered := parts[0] + "." + strings.TrimRight(parts[1], "A") + "A." + parts[2]
+	// The signature's last character carries two unused bits: flipping one gives another
+	// spelling of the same signature bytes, which strict decoding rejects.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, parts[2][len(parts[2])-1])
+	respelled := parts[0] + "." + parts[1] + "." + parts[2][:len(parts[2])-1] + string(alphabet[last^1])
 
 	tests := map[string]string{
-		"expired":           expired,
-		"signed by another": otherKey,
-		"alg none":          unsigned,
-		"no merchant":       noMerchant,
-		"no expiry":         noExpiry,
-		"tampered claims":   tampered,
-		"garbage":           "not.a.token",
-		"empty":             "",
+		"expired":             expired,
+		"signed by another":   otherKey,
+		"alg none":            unsigned,
+		"no merchant":         noMerchant,
+		"no expiry":           noExpiry,
+		"tampered claims":     tampered,
+		"respelled signature": respelled,
+		"garbage":             "not.a.token",
+		"empty":               "",
 	}
 	for name, token := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -69,7 +69,7 @@ func benchStore(
 		writers:   opts.writers,
 		batchSize: int64(opts.storeBatchSize),
 	}
-	fmt.Fprintf(stderr, "inserting purchases for %s with %d writers in batches of %d\n",
+	fmt.Fprintf(stderr, "inserting purchases for %s with %d writer(s) in batches of %d\n",
 		duration, run.writers, run.batchSize)
 	var counts bulkCounts
 	started := time.Now()
@@ -114,7 +114,7 @@ func writeStoreReport(report storeReport, jsonPath string, stdout io.Writer) err
 		interrupted = " (interrupted)"
 	}
 	_, err := fmt.Fprintf(stdout, "store bulk insert%s: %.1f purchases/s, %.1f documents/s "+
-		"(%d purchases and %d new customers in %.2fs, %d writers, batches of %d purchases)\n",
+		"(%d purchases and %d new customers in %.2fs, %d writer(s), batches of %d purchases)\n",
 		interrupted, report.PurchasesPerSecond, report.DocumentsPerSecond,
 		report.Purchases, report.Customers, report.Seconds, report.Writers, report.BatchSize)
 	if err != nil || jsonPath == "" {

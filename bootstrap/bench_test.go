@@ -353,7 +353,7 @@ func TestBench_store(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit code %d, want 0\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	for _, want := range []string{"purchases/s", "documents/s", "3 writers", "batches of 50"} {
+	for _, want := range []string{"purchases/s", "documents/s", "3 writer(s)", "batches of 50"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}

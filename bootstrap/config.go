@@ -177,6 +177,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("group_commit", c.GroupCommit),
 		slog.Int("group_commit_max_batch", c.GroupCommitMaxBatch),
 		slog.String("group_commit_max_wait", c.GroupCommitMaxWait.String()),
+		slog.Int("max_in_flight", c.MaxInFlight),
 		slog.Int("bcrypt_cost", c.BcryptCost),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("export_traces", c.ExportTraces()),

@@ -232,7 +232,7 @@ func (s *Service) Serve(ctx context.Context, partnerLn, adminLn net.Listener) er
 		serveErr = fmt.Errorf("serve: %w", serveErr)
 	}
 
-	s.logger.Info("txsync stopping", "shutdown_timeout", s.cfg.ShutdownTimeout)
+	s.logger.Info("txsync stopping", "shutdown_timeout", s.cfg.ShutdownTimeout.String())
 	err := errors.Join(
 		serveErr,
 		s.partnerAPI.ShutdownWithTimeout(s.cfg.ShutdownTimeout),

@@ -32,6 +32,11 @@ func (h *handlers) recordBatch(c *fiber.Ctx) error {
 	if err := requireJSON(c); err != nil {
 		return err
 	}
+	if c.Query("dry_run") != "" {
+		// Ignoring it would store what the partner meant only to check.
+		return fieldError("dry_run", "is not supported on the batch endpoint: "+
+			"check purchases one at a time with POST /tp/services/transaction?dry_run=true")
+	}
 	items, err := batchItems(c.Body())
 	if err != nil {
 		return err

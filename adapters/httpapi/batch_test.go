@@ -207,3 +207,30 @@ func TestRecordTransaction_dryRun(t *testing.T) {
 		t.Errorf("invalid purchase: status %d, want 400", r.Code)
 	}
 }
+
+// TestRecordBatch_dryRunRejected checks that the batch endpoint refuses dry_run rather than
+// storing purchases the partner meant only to check.
+func TestRecordBatch_dryRunRejected(t *testing.T) {
+	t.Parallel()
+	svc := servicetest.New(t, nil)
+	client := servicetest.NewClient(t, svc, "m1")
+	app := svc.PartnerAPI()
+
+	req := httptest.NewRequest(http.MethodPost, "/tp/services/transactions?dry_run=true",
+		strings.NewReader(`{"transactions":[`+item("dry-1", "1")+`]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+client.Token)
+	r := do(t, app, req)
+
+	if r.Code != http.StatusBadRequest {
+		t.Fatalf("status = %d, want 400: %s", r.Code, r.Raw)
+	}
+	if reason := r.fieldReasons()["dry_run"]; !strings.Contains(reason, "not supported") {
+		t.Errorf("dry_run reason = %q, want it to say not supported", reason)
+	}
+	read := httptest.NewRequest(http.MethodGet, "/tp/services/transaction?transaction_id=dry-1", nil)
+	read.Header.Set("Authorization", "Bearer "+client.Token)
+	if got := do(t, app, read); got.Code != http.StatusNotFound {
+		t.Errorf("read back dry-1: status %d, want 404 (nothing stored): %s", got.Code, got.Raw)
+	}
+}

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/txsync/txsync/adapters/embeddedstore"
 	"github.com/txsync/txsync/adapters/mongostore"
@@ -346,5 +349,54 @@ func TestStore_unreachableIsUnavailable(t *testing.T) {
 	err = store.Transactions().Insert(t.Context(), samplePurchase(1, "c", "t"))
 	if !errors.Is(err, application.ErrStoreUnavailable) {
 		t.Errorf("err = %v, want ErrStoreUnavailable", err)
+	}
+}
+
+// TestEnsureIndexes_ferretDBSkipsQueryIndexes checks that on FerretDB, which answers
+// queries without secondary indexes, EnsureIndexes keeps the unique index but drops the
+// customer listing index, also when an earlier start created it.
+func TestEnsureIndexes_ferretDBSkipsQueryIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	name := fmt.Sprintf("test_%d_%d", os.Getpid(), databases.Add(1))
+	client, err := mongo.Connect(options.Client().ApplyURI(storeURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = client.Database(name).Drop(context.Background()) // teardown
+		_ = client.Disconnect(context.Background())          // teardown
+	})
+	view := client.Database(name).Collection("transactions").Indexes()
+	_, err = view.CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "customer_id", Value: 1}, {Key: "platform_id", Value: -1}},
+		Options: options.Index().SetName("customer_id_platform_id"),
+	})
+	if err != nil {
+		t.Fatalf("create the listing index as an earlier start did: %v", err)
+	}
+	store, err := mongostore.Connect(storeURI, mongostore.Options{Database: name, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) }) // teardown
+
+	if err := store.EnsureIndexes(ctx); err != nil {
+		t.Fatalf("ensure indexes: %v", err)
+	}
+
+	specs, err := view.ListSpecifications(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, spec := range specs {
+		names = append(names, spec.Name)
+	}
+	if !slices.Contains(names, "platform_id_unique") {
+		t.Errorf("indexes %v, want platform_id_unique", names)
+	}
+	if slices.Contains(names, "customer_id_platform_id") {
+		t.Errorf("indexes %v, want no customer_id_platform_id", names)
 	}
 }

@@ -38,7 +38,7 @@ var collections = []string{
 // It is safe to call on every start and from several instances at once.
 //
 // On FerretDB it leaves out, and drops, the indexes that only speed up queries: FerretDB
-// 1.24.2 on SQLite answers every filter but one on _id by reading the whole collection, so
+// 1.24.2 on SQLite serves every filter but one on _id by reading the whole collection, so
 // such an index only costs inserts. Without the customer listing index the embedded store
 // inserted 17 to 26% more purchases a second (measured here).
 //

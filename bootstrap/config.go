@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"reflect"
 	"time"
 	_ "time/tzdata" // purchase times are read in the merchants' zone whatever the host has
 
@@ -103,7 +104,7 @@ func LoadConfig() (Config, error) {
 func LoadConfigFrom(variables map[string]string) (Config, error) {
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: variables})
 	if err != nil {
-		return Config{}, fmt.Errorf("read configuration: %w", err)
+		return Config{}, fmt.Errorf("read configuration: %w", nameVariables(err, variables))
 	}
 	return cfg, cfg.validate()
 }
@@ -199,4 +200,29 @@ func redactURI(uri string) string {
 		return mask(uri)
 	}
 	return u.Redacted()
+}
+
+// nameVariables rewrites the parse errors in err, which name Config's Go fields, to name
+// the environment variables and the values they had.
+func nameVariables(err error, variables map[string]string) error {
+	var aggregate env.AggregateError
+	if !errors.As(err, &aggregate) {
+		return err
+	}
+	configType := reflect.TypeFor[Config]()
+	errs := make([]error, 0, len(aggregate.Errors))
+	for _, e := range aggregate.Errors {
+		var parse env.ParseError
+		field, ok := reflect.StructField{}, false
+		if errors.As(e, &parse) {
+			field, ok = configType.FieldByName(parse.Name)
+		}
+		if !ok || field.Tag.Get("env") == "" {
+			errs = append(errs, e)
+			continue
+		}
+		name := field.Tag.Get("env")
+		errs = append(errs, fmt.Errorf("%s=%q is not a valid %s: %w", name, variables[name], parse.Type, parse.Err))
+	}
+	return errors.Join(errs...)
 }

@@ -25,6 +25,10 @@ func TestLoadConfigFrom_checksSettings(t *testing.T) {
 			`TXSYNC_TIMEZONE "Mars/Olympus" is not a known time zone`},
 		{"zero store timeout", map[string]string{"TXSYNC_STORE_TIMEOUT": "0s"},
 			"TXSYNC_STORE_TIMEOUT must be a positive duration"},
+		{"rate limit not a number", map[string]string{"TXSYNC_RATE_LIMIT": "abc"},
+			`TXSYNC_RATE_LIMIT="abc" is not a valid float64`},
+		{"timeout without a unit", map[string]string{"TXSYNC_READ_TIMEOUT": "10"},
+			`TXSYNC_READ_TIMEOUT="10" is not a valid time.Duration`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -53,7 +54,7 @@ func Start(ctx context.Context, dir, addr string, logger *slog.Logger) (*Store, 
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
-		Logger:    slog.New(errorsOnly{logger.Handler()}),
+		Logger:    slog.New(errorsOnly{handler: logger.Handler()}),
 	})
 	newMu.Unlock()
 	if err != nil {
@@ -90,18 +91,36 @@ func (s *Store) Stop(ctx context.Context) error {
 // errorsOnly passes on only errors. FerretDB logs every connection at info level. At
 // warning level it logs the full protocol message of every error it returns to a client,
 // such as a lookup of a collection that does not exist yet, which txsync handles.
+//
+// It applies WithAttrs and WithGroup only when it handles a record. FerretDB derives a
+// logger with attributes for every connection and command, and a JSON handler formats
+// attributes as they are added: at 2,500 purchases/s that was 2% of the CPU time, spent
+// on loggers that never logged.
 type errorsOnly struct {
-	slog.Handler
+	handler slog.Handler
+	derive  []func(slog.Handler) slog.Handler // the WithAttrs and WithGroup calls, in order
 }
 
 func (w errorsOnly) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= slog.LevelError && w.Handler.Enabled(ctx, level)
+	return level >= slog.LevelError && w.handler.Enabled(ctx, level)
+}
+
+func (w errorsOnly) Handle(ctx context.Context, r slog.Record) error {
+	h := w.handler
+	for _, derive := range w.derive {
+		h = derive(h)
+	}
+	return h.Handle(ctx, r)
 }
 
 func (w errorsOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return errorsOnly{w.Handler.WithAttrs(attrs)}
+	return w.with(func(h slog.Handler) slog.Handler { return h.WithAttrs(attrs) })
 }
 
 func (w errorsOnly) WithGroup(name string) slog.Handler {
-	return errorsOnly{w.Handler.WithGroup(name)}
+	return w.with(func(h slog.Handler) slog.Handler { return h.WithGroup(name) })
+}
+
+func (w errorsOnly) with(derive func(slog.Handler) slog.Handler) errorsOnly {
+	return errorsOnly{handler: w.handler, derive: append(slices.Clip(w.derive), derive)}
 }

@@ -193,11 +193,24 @@ func TestRecordTransaction_dryRun(t *testing.T) {
 		t.Fatalf("a dry run stored the purchase: status %d", r.Code)
 	}
 
-	postPurchase(t, app, client.Token, originalExample)
+	recorded := postPurchase(t, app, client.Token, originalExample)
 	r := dryRun(originalExample)
 	if r.Code != http.StatusOK || outcome(r) != "replay" || r.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("after recording: status %d, outcome %q, header %q, want 200 replay true",
 			r.Code, outcome(r), r.Header.Get("Idempotent-Replayed"))
+	}
+	var replay struct {
+		Result struct {
+			Purchase struct {
+				TransactionID int64 `json:"transaction_id"`
+			} `json:"purchase"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(r.Raw), &replay); err != nil {
+		t.Fatal(err)
+	}
+	if got := replay.Result.Purchase.TransactionID; got != recorded.Result.TransactionID {
+		t.Errorf("replay's purchase.transaction_id = %d, want the recorded %d", got, recorded.Result.TransactionID)
 	}
 	r = dryRun(strings.Replace(originalExample, "14.1", "15", 1))
 	if r.Code != http.StatusConflict || outcome(r) != "conflict" {

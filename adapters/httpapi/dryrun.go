@@ -17,8 +17,9 @@ type dryRunResult struct {
 	// TransactionID is the platform id of the recorded purchase of a replay or a conflict.
 	TransactionID int64  `json:"transaction_id,omitempty"`
 	CustomerID    string `json:"customer_id"`
-	// Purchase is the purchase as it would be stored, normalized. Its transaction_id is 0:
-	// a dry run allocates no platform id.
+	// Purchase is, for a replay, the recorded purchase the real request would return, and
+	// otherwise the purchase as it would be stored, normalized, with transaction_id 0: a
+	// dry run allocates no platform id.
 	Purchase transactionView `json:"purchase"`
 }
 
@@ -43,6 +44,9 @@ func (h *handlers) previewTransaction(
 		TransactionID: preview.Recorded.PlatformID,
 		CustomerID:    normalized.CustomerID.String(),
 		Purchase:      h.newTransactionView(normalized),
+	}
+	if preview.Outcome == application.OutcomeReplay {
+		result.Purchase = h.newTransactionView(preview.Recorded)
 	}
 	if preview.Outcome == application.OutcomeConflict {
 		conflict := &application.ConflictError{Fields: preview.Fields, PlatformID: preview.Recorded.PlatformID}

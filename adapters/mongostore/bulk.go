@@ -24,7 +24,7 @@ const knownIDsSize = 100_000
 // customers, so an _id once stored stays stored.
 //
 // This matters because FerretDB 1.24.2 inserts a batch in one SQLite transaction only when no
-// document of it is a duplicate; one duplicate makes it insert the whole batch again one
+// document of it is a duplicate. One duplicate makes it insert the whole batch again, one
 // document and one disk commit at a time. A returning customer or a retried purchase would
 // otherwise cost a commit per document of its batch.
 //
@@ -44,6 +44,11 @@ func newKnownIDs() *knownIDs {
 }
 
 func (k *knownIDs) has(id string) bool { return k.ids.Contains(id) }
+
+// errStored is the outcome of an insert that knownIDs answers without a write.
+func errStored(id string) error {
+	return fmt.Errorf("%w: _id %q is stored already", application.ErrDuplicate, id)
+}
 
 // learn remembers id when outcome shows the store holds it: stored, or a duplicate.
 func (k *knownIDs) learn(id string, outcome error) {
@@ -80,7 +85,7 @@ func insertDocuments(
 	toSend := make([]any, 0, len(docs))
 	for i, d := range docs {
 		if known.has(d.id) {
-			outcomes[i] = fmt.Errorf("%w: _id %q is stored already", application.ErrDuplicate, d.id)
+			outcomes[i] = errStored(d.id)
 			continue
 		}
 		if _, ok := first[d.id]; ok {
@@ -123,8 +128,8 @@ type inserter struct {
 // insert stores d and returns its outcome like insertDocuments. With group commit it waits
 // for the flush that carries d to be durable.
 func (w *inserter) insert(ctx context.Context, d document) error {
-	if w.known.has(d.id) {
-		return fmt.Errorf("%w: _id %q is stored already", application.ErrDuplicate, d.id)
+	if w.known.has(d.id) { // also saves waiting for a flush
+		return errStored(d.id)
 	}
 	if w.batches != nil {
 		return w.batches.insert(ctx, w, []document{d})[0]

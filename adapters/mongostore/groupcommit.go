@@ -111,7 +111,7 @@ func (b *batcher) insert(ctx context.Context, to *inserter, docs []document) (ou
 
 // enqueue hands req to the writer, or fails when the batcher is closed or ctx ends first.
 // It holds closeMu for reading while it sends, so close cannot stop the writer between the
-// check and the send and leave req in a queue nobody reads.
+// check and the send and leave req in a queue that is no longer read.
 func (b *batcher) enqueue(ctx context.Context, req insertRequest) error {
 	b.closeMu.RLock()
 	defer b.closeMu.RUnlock()

@@ -133,7 +133,7 @@ func TestGroupCommit_failedBatchFailsEveryCaller(t *testing.T) {
 func TestGroupCommit_oneWriteAtATime(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
-	inFlight, most, inserts := 0, 0, 0
+	inFlight, maxInFlight, inserts := 0, 0, 0
 	monitor := &event.CommandMonitor{
 		Started: func(_ context.Context, e *event.CommandStartedEvent) {
 			if e.CommandName != "insert" {
@@ -143,7 +143,7 @@ func TestGroupCommit_oneWriteAtATime(t *testing.T) {
 			defer mu.Unlock()
 			inFlight++
 			inserts++
-			most = max(most, inFlight)
+			maxInFlight = max(maxInFlight, inFlight)
 		},
 		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
 			if e.CommandName == "insert" {
@@ -201,8 +201,8 @@ func TestGroupCommit_oneWriteAtATime(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	if most != 1 {
-		t.Errorf("at most %d inserts ran at once, want 1", most)
+	if maxInFlight != 1 {
+		t.Errorf("at most %d inserts ran at once, want 1", maxInFlight)
 	}
 	if inserts < 2 {
 		t.Errorf("%d insert commands, want at least one per collection", inserts)

@@ -352,7 +352,7 @@ func TestStore_unreachableIsUnavailable(t *testing.T) {
 	}
 }
 
-// TestEnsureIndexes_ferretDBSkipsQueryIndexes checks that on FerretDB, which answers
+// TestEnsureIndexes_ferretDBSkipsQueryIndexes checks that on FerretDB, which serves
 // queries without secondary indexes, EnsureIndexes keeps the unique index but drops the
 // customer listing index, also when an earlier start created it.
 func TestEnsureIndexes_ferretDBSkipsQueryIndexes(t *testing.T) {

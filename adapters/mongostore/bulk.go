@@ -45,7 +45,7 @@ func newKnownIDs() *knownIDs {
 
 func (k *knownIDs) has(id string) bool { return k.ids.Contains(id) }
 
-// errStored is the outcome of an insert that knownIDs answers without a write.
+// errStored is the outcome of an insert that knownIDs settles without a write.
 func errStored(id string) error {
 	return fmt.Errorf("%w: _id %q is stored already", application.ErrDuplicate, id)
 }
